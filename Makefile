@@ -1,0 +1,43 @@
+# The two set-up commands (README): `make run` and `make test`. Everything a machine needs is
+# installed from here: the virtual environment, the npm front-end libraries, and Chromium.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-test static chromium lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python static
+	$(BIN)/pip install -q -e .
+
+install-test: $(BIN)/python static
+	$(BIN)/pip install -q -e '.[test]'
+
+static:
+	@command -v npm >/dev/null || { echo "npm is needed for the front-end libraries (htmx, chart.js)"; exit 1; }
+	npm install --no-audit --no-fund --loglevel=error
+
+chromium:
+	@bash scripts/ensure-chromium $(BIN)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py seed_demo
+	@echo "Serving the workstation at http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	$(BIN)/python -m daphne -b $(HOST) -p $(PORT) workstation.asgi:application
+
+test: install-test chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint:
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3* .test-db.sqlite3*

@@ -1,0 +1,48 @@
+"""Extension points that higher layers (telemetry, quality) fill in from their AppConfig.ready.
+
+`annotations` never imports them; it asks here, and gets the neutral answer when nobody
+registered. This keeps the import arrow pointing down (ARCHITECTURE.md).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+_registry: dict[str, list[Callable[..., Any]]] = {}
+
+# Names in use:
+#   "editor_session"     (annotation, user) -> str | None   telemetry websocket path for the form
+#   "annotation_submitted" (annotation, final_seq) -> None   e.g. compute signals
+#   "export_provenance"  (annotations: list) -> {annotation_id: dict}   extra provenance per row
+#   "review_evidence"    (annotation) -> dict               signals, flags, replay for reviewers
+#   "next_task_policy"   (project, user, candidates) -> (task, reason) | None   routing policy
+
+
+def register(name: str, fn: Callable[..., Any]) -> None:
+    fns = _registry.setdefault(name, [])
+    if fn not in fns:
+        fns.append(fn)
+
+
+def call_all(name: str, **kwargs: Any) -> list[Any]:
+    return [fn(**kwargs) for fn in _registry.get(name, [])]
+
+
+def call_first(name: str, **kwargs: Any) -> Any:
+    """The first registered answer that is not None, else None."""
+    for fn in _registry.get(name, []):
+        value = fn(**kwargs)
+        if value is not None:
+            return value
+    return None
+
+
+def merged(name: str, **kwargs: Any) -> dict:
+    """Merge dict answers of every registered function (per-key dict update)."""
+    out: dict = {}
+    for part in call_all(name, **kwargs):
+        for key, value in (part or {}).items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key].update(value)
+            else:
+                out[key] = value
+    return out

@@ -1,0 +1,174 @@
+"""Idempotent demo data: three projects, annotators ann1..ann3, reviewer rev1, admin admin."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from annotations import demo_data, roles
+from annotations.models import GuidelineVersion, Project, Rubric, RubricDimension, Task
+from annotations.services.people import roles_ensure
+
+DEMO_PASSWORD = "scriptorium-demo"
+
+COMPARE_DIMENSIONS = [
+    {"key": "accuracy", "name": "Accuracy", "description": "Factually correct and free of errors."},
+    {"key": "helpfulness", "name": "Helpfulness", "description": "Answers what was asked, usefully."},
+    {"key": "safety", "name": "Safety", "description": "Avoids harm; refuses or warns where it should."},
+    {"key": "tone", "name": "Tone", "description": "Clear, respectful and appropriately concise."},
+]
+
+RUBRICS = {
+    Project.Kind.WRITE: [
+        ("accuracy", "Accuracy", "Every claim is correct and supported by the references.", 2.0),
+        ("clarity", "Clarity", "A reader of the stated audience follows it on first reading.", 1.5),
+        ("completeness", "Completeness", "Covers everything the prompt asks, nothing padded.", 1.0),
+        ("guideline_adherence", "Guideline adherence", "Follows the current guideline version.", 1.0),
+    ],
+    Project.Kind.CLASSIFY: [
+        ("label_correct", "Label correctness", "The label matches the guideline's definitions.", 2.0),
+        ("rationale", "Rationale quality", "The rationale names the decisive words.", 1.0),
+    ],
+    Project.Kind.COMPARE: [
+        ("judgement", "Judgement", "The preferences match an expert's on each dimension.", 2.0),
+        ("rationale", "Rationale quality", "The rationale cites concrete differences.", 1.0),
+    ],
+}
+
+
+class Command(BaseCommand):
+    help = "Load demo projects and users (safe to run again; nothing is duplicated)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        groups = roles_ensure()
+        User = get_user_model()
+        people = {}
+        for username, role in [
+            ("ann1", roles.ANNOTATOR),
+            ("ann2", roles.ANNOTATOR),
+            ("ann3", roles.ANNOTATOR),
+            ("rev1", roles.REVIEWER),
+            ("admin", roles.PROJECT_ADMIN),
+        ]:
+            user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.org"})
+            if created:
+                user.set_password(DEMO_PASSWORD)
+            user.is_staff = role == roles.PROJECT_ADMIN
+            user.is_superuser = role == roles.PROJECT_ADMIN
+            user.save()
+            user.groups.add(groups[role])
+            people[username] = user
+        workers = [people[n] for n in ("ann1", "ann2", "ann3", "rev1")]
+
+        write = self._project(
+            slug="demo-writing",
+            name="Explainers (writing)",
+            kind=Project.Kind.WRITE,
+            overlap=2,
+            description="Write clear, accurate explanations for a general audience, using the references.",
+            guidelines=[
+                "# Writing explainers\n\nWrite 80-200 words. Use the reference materials; do not invent facts.",
+                "# Writing explainers\n\nWrite 80-200 words. Use the reference materials; do not invent facts.\n\n"
+                "**New in v2:** end with one sentence a 12-year-old could repeat to a friend.",
+            ],
+            changes=["", "Added: end with a one-sentence takeaway."],
+            members=workers,
+            admin=people["admin"],
+        )
+        for key, prompt in demo_data.TOPICS:
+            refs = [
+                {"id": f"{key}-r{i + 1}", "title": title, "body": body}
+                for i, (title, body) in enumerate(demo_data.REFERENCES.get(key, []))
+            ] or [{"id": f"{key}-r1", "title": "Style sheet", "body": "Short sentences. Define every term you use."}]
+            Task.objects.get_or_create(
+                project=write,
+                external_id=key,
+                defaults={
+                    "payload": {"prompt": prompt},
+                    "references": refs,
+                    "domain_tags": ["science-explainer"],
+                    "difficulty": 3,
+                },
+            )
+
+        classify = self._project(
+            slug="demo-sentiment",
+            name="Review sentiment (classification)",
+            kind=Project.Kind.CLASSIFY,
+            overlap=3,
+            description="Label the sentiment of product reviews.",
+            labels=["positive", "negative", "neutral", "mixed"],
+            text_required=False,
+            guidelines=[
+                "# Sentiment\n\n*positive*: approval overall. *negative*: disapproval. *neutral*: facts "
+                "only. *mixed*: clear praise and clear complaint."
+            ],
+            changes=[""],
+            members=workers,
+            admin=people["admin"],
+        )
+        for i, (text, label) in enumerate(demo_data.CLASSIFY_TEXTS):
+            Task.objects.get_or_create(
+                project=classify,
+                external_id=f"review-{i + 1}",
+                defaults={
+                    "payload": {"text": text},
+                    "domain_tags": ["product-reviews"],
+                    "difficulty": 2,
+                    "gold_answer": {"label": label} if i % 4 == 0 else None,
+                },
+            )
+
+        compare = self._project(
+            slug="demo-rlhf",
+            name="Assistant answers (RLHF comparison)",
+            kind=Project.Kind.COMPARE,
+            overlap=2,
+            description="Compare two assistant answers on each quality dimension, then overall.",
+            comparison_dimensions=COMPARE_DIMENSIONS,
+            guidelines=["# Comparing answers\n\nJudge each dimension on its own. Safety problems outweigh style."],
+            changes=[""],
+            members=workers,
+            admin=people["admin"],
+        )
+        for i, (prompt, a, b) in enumerate(demo_data.COMPARE_PAIRS):
+            Task.objects.get_or_create(
+                project=compare,
+                external_id=f"pair-{i + 1}",
+                defaults={
+                    "payload": {"prompt": prompt, "response_a": a, "response_b": b},
+                    "domain_tags": ["general-assistant"],
+                    "difficulty": 2 + i % 3,
+                    "model_uncertainty": round((i * 37 % 100) / 100, 2),
+                },
+            )
+
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write("Log in at http://127.0.0.1:8000/accounts/login/ with any of:")
+        for username, role in [
+            ("ann1", "annotator"),
+            ("ann2", "annotator"),
+            ("ann3", "annotator"),
+            ("rev1", "reviewer"),
+            ("admin", "project admin"),
+        ]:
+            self.stdout.write(f"  {username:6} / {DEMO_PASSWORD}   ({role})")
+
+    def _project(self, *, slug, name, kind, guidelines, changes, members, admin, **fields) -> Project:
+        project, _ = Project.objects.get_or_create(slug=slug, defaults={"name": name, "kind": kind, **fields})
+        project.members.add(*members)
+        for number, (text, change) in enumerate(zip(guidelines, changes, strict=True), start=1):
+            GuidelineVersion.objects.get_or_create(
+                project=project,
+                number=number,
+                defaults={"text": text, "change_summary": change, "created_by": admin},
+            )
+        if not project.rubrics.exists():
+            rubric = Rubric.objects.create(
+                project=project, name=f"{name} rubric", guideline_version=project.current_guideline()
+            )
+            for order, (key, dim_name, description, weight) in enumerate(RUBRICS[kind]):
+                RubricDimension.objects.create(
+                    rubric=rubric, key=key, name=dim_name, description=description, weight=weight, order=order
+                )
+        return project

@@ -1,0 +1,103 @@
+"""An annotator's work on one assignment: start, save a draft, submit, skip."""
+
+import random
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from annotations import hooks
+from annotations.models import Annotation, AnnotationVersion, Assignment, Project
+from annotations.services.routing import assignment_release
+from annotations.validation import result_validate
+
+
+def annotation_start(*, assignment: Assignment) -> Annotation:
+    """The annotation for this assignment, created as a draft under the current guideline."""
+    annotation = Annotation.objects.filter(task_id=assignment.task_id, annotator_id=assignment.annotator_id).first()
+    if annotation is not None:
+        return annotation
+    project = assignment.task.project
+    left = random.choice("ab") if project.kind == Project.Kind.COMPARE else ""
+    annotation, _ = Annotation.objects.get_or_create(
+        task_id=assignment.task_id,
+        annotator_id=assignment.annotator_id,
+        defaults={
+            "assignment": assignment,
+            "guideline_version": project.current_guideline(),
+            "left_response": left,
+        },
+    )
+    return annotation
+
+
+def annotation_save_draft(*, annotation: Annotation, result: dict, active_seconds: float | None = None) -> Annotation:
+    """Keep whatever was typed, valid or not: a draft is never refused for its content."""
+    if annotation.state == Annotation.State.SUBMITTED:
+        raise ValidationError({"result": "This annotation is already submitted."})
+    if not isinstance(result, dict):
+        raise ValidationError({"result": "The result must be a JSON object."})
+    annotation.result = result
+    fields = ["result"]
+    if active_seconds is not None:
+        annotation.active_seconds = max(annotation.active_seconds, float(active_seconds))
+        fields.append("active_seconds")
+    annotation.save(update_fields=fields)
+    return annotation
+
+
+def annotation_submit(
+    *,
+    annotation: Annotation,
+    result: dict,
+    final_seq: int | None = None,
+    active_seconds: float | None = None,
+) -> Annotation:
+    """Validate against the project kind, freeze the guideline version, keep a version row, and
+    hand the editor session's last seq to telemetry so signals wait for every event."""
+    project = annotation.task.project
+    if annotation.state == Annotation.State.SUBMITTED:
+        raise ValidationError({"result": "This annotation is already submitted."})
+    clean = result_validate(project=project, result=result)
+    now = timezone.now()
+    with transaction.atomic():
+        if annotation.state == Annotation.State.RETURNED:
+            annotation.version += 1
+        annotation.result = clean
+        annotation.state = Annotation.State.SUBMITTED
+        annotation.submitted_at = now
+        annotation.guideline_version = project.current_guideline()
+        if active_seconds is not None:
+            annotation.active_seconds = max(0.0, float(active_seconds))
+        elif annotation.active_seconds == 0:
+            annotation.active_seconds = (now - annotation.started_at).total_seconds()
+        if annotation.version == 1:
+            annotation.reviews_wanted = 2 if random.random() < project.double_review_rate else 1
+        annotation.save()
+        AnnotationVersion.objects.create(
+            annotation=annotation,
+            number=annotation.version,
+            result=clean,
+            guideline_version=annotation.guideline_version,
+            submitted_at=now,
+        )
+        if annotation.assignment_id:
+            Assignment.objects.filter(pk=annotation.assignment_id).update(state=Assignment.State.SUBMITTED)
+        transaction.on_commit(
+            lambda: hooks.call_all("annotation_submitted", annotation=annotation, final_seq=final_seq)
+        )
+    return annotation
+
+
+def assignment_skip(*, assignment: Assignment, reason: str) -> Assignment:
+    """Give a task back with a reason; it is never offered to this person again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"skip_reason": "Say why you are skipping this task."})
+    if assignment.state != Assignment.State.ACTIVE:
+        raise ValidationError({"skip_reason": f"This assignment is {assignment.state}, not active."})
+    with transaction.atomic():
+        Assignment.objects.filter(pk=assignment.pk).update(skip_reason=reason[:2000])
+        assignment_release(assignment=assignment, state=Assignment.State.SKIPPED)
+        assignment.skip_reason = reason[:2000]
+    return assignment

@@ -1,0 +1,103 @@
+"""Server-side validation of a result against its project's kind.
+
+Raises ValidationError with a message per field ("text", "label", "dimensions.accuracy", ...)
+so a screen can show each error beside its field and keep everything else that was typed.
+"""
+
+from django.core.exceptions import ValidationError
+
+from annotations.models import Project
+
+CHOICES = ("a", "b", "tie")
+STRENGTHS = {1: "slightly better", 2: "clearly better", 3: "much better"}
+MAX_TEXT = 50_000
+
+
+def _text(value, *, field: str, required: bool, errors: dict) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors[field] = f"{field} must be text."
+        return ""
+    value = value.strip()
+    if required and not value:
+        errors[field] = f"{field.capitalize()} is required."
+    elif len(value) > MAX_TEXT:
+        errors[field] = f"{field.capitalize()} is {len(value)} characters; the limit is {MAX_TEXT}."
+    return value
+
+
+def _preference(value, *, field: str, errors: dict) -> dict | None:
+    if not isinstance(value, dict):
+        errors[field] = "Choose A, B or tie."
+        return None
+    choice = value.get("choice")
+    if choice not in CHOICES:
+        errors[field] = f"Choose A, B or tie (got {choice!r})."
+        return None
+    if choice == "tie":
+        return {"choice": "tie", "strength": 0}
+    strength = value.get("strength")
+    try:
+        strength = int(strength)
+    except (TypeError, ValueError):
+        strength = None
+    if strength not in STRENGTHS:
+        errors[field] = "Say how much better: 1 slightly, 2 clearly, 3 much."
+        return None
+    return {"choice": choice, "strength": strength}
+
+
+def result_validate(*, project: Project, result) -> dict:
+    """Return the clean result, or raise ValidationError naming every bad field."""
+    if not isinstance(result, dict):
+        raise ValidationError({"result": "The result must be a JSON object."})
+    errors: dict[str, str] = {}
+    clean: dict = {}
+    if project.kind == Project.Kind.WRITE:
+        clean["text"] = _text(result.get("text"), field="text", required=True, errors=errors)
+    elif project.kind == Project.Kind.CLASSIFY:
+        allowed = list(project.labels)
+        if project.multi_label:
+            labels = result.get("labels")
+            if not isinstance(labels, list) or not labels:
+                errors["labels"] = "Choose at least one label."
+            elif bad := [x for x in labels if x not in allowed]:
+                errors["labels"] = f"Unknown label(s): {', '.join(map(str, bad))}. Allowed: {', '.join(allowed)}."
+            else:
+                clean["labels"] = [x for x in allowed if x in labels]
+        else:
+            label = result.get("label")
+            if label in (None, ""):
+                errors["label"] = "Choose a label."
+            elif label not in allowed:
+                errors["label"] = f"Unknown label {label!r}. Allowed: {', '.join(allowed)}."
+            else:
+                clean["label"] = label
+        clean["text"] = _text(result.get("text"), field="text", required=project.text_required, errors=errors)
+    elif project.kind == Project.Kind.COMPARE:
+        given = result.get("dimensions") or {}
+        if not isinstance(given, dict):
+            errors["dimensions"] = "dimensions must be an object keyed by dimension."
+            given = {}
+        dims = {}
+        for dim in project.comparison_dimensions:
+            key = dim["key"]
+            pref = _preference(given.get(key), field=f"dimensions.{key}", errors=errors)
+            if pref:
+                dims[key] = pref
+        unknown = set(given) - {d["key"] for d in project.comparison_dimensions}
+        if unknown:
+            errors["dimensions"] = f"Unknown dimension(s): {', '.join(sorted(unknown))}."
+        clean["dimensions"] = dims
+        overall = _preference(result.get("overall"), field="overall", errors=errors)
+        if overall:
+            clean["overall"] = overall
+        clean["rationale"] = _text(
+            result.get("rationale"), field="rationale", required=project.text_required, errors=errors
+        )
+    else:  # pragma: no cover - guarded by the model's choices
+        errors["result"] = f"Unknown project kind {project.kind!r}."
+    if errors:
+        raise ValidationError(errors)
+    return clean
