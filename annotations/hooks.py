@@ -10,7 +10,7 @@ from typing import Any
 _registry: dict[str, list[Callable[..., Any]]] = {}
 
 # Names in use:
-#   "editor_session"     (annotation, user) -> str | None   telemetry websocket path for the form
+#   "editor_session"     (annotation, user) -> {"url", "salt"} | None   telemetry socket for the form
 #   "annotation_submitted" (annotation, final_seq) -> None   e.g. compute signals
 #   "export_provenance"  (annotations: list) -> {annotation_id: dict}   extra provenance per row
 #   "review_evidence"    (annotation) -> dict               signals, flags, replay for reviewers
