@@ -28,7 +28,7 @@ chromium:
 
 run: install
 	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
 	@echo "Serving the workstation at http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
 	$(BIN)/python -m daphne -b $(HOST) -p $(PORT) workstation.asgi:application
 

@@ -11,7 +11,8 @@ import environ
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # Nothing set is the local, zero-setup shape; production sets DEBUG=0 (and must then set SECRET_KEY).
 DEBUG = env.bool("DEBUG", default=True)

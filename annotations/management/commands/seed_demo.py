@@ -38,6 +38,9 @@ RUBRICS = {
 class Command(BaseCommand):
     help = "Load demo projects and users (safe to run again; nothing is duplicated)."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="Where the workstation will be served.")
+
     @transaction.atomic
     def handle(self, *args, **options):
         groups = roles_ensure()
@@ -144,7 +147,7 @@ class Command(BaseCommand):
             )
 
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write("Log in at http://127.0.0.1:8000/accounts/login/ with any of:")
+        self.stdout.write(f"Log in at {options['url'].rstrip('/')}/accounts/login/ with any of:")
         for username, role in [
             ("ann1", "annotator"),
             ("ann2", "annotator"),
