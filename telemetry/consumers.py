@@ -1,17 +1,96 @@
-"""The telemetry websocket (protocol in ARCHITECTURE.md)."""
+"""The telemetry websocket (protocol in ARCHITECTURE.md, "Telemetry protocol")."""
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+import json
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from telemetry import ingest
+from telemetry.models import EditorSession
 
 CLOSE_NOT_LOGGED_IN = 4401
+CLOSE_NOT_OWNER = 4403
 CLOSE_UNKNOWN_SESSION = 4404
+CLOSE_SESSION_CLOSED = 4409
 
 
-class TelemetryConsumer(AsyncJsonWebsocketConsumer):
+@database_sync_to_async
+def _session_for(session_id) -> EditorSession | None:
+    return EditorSession.objects.filter(pk=session_id).first()
+
+
+class TokenBucket:
+    """Frames per second per connection, with a burst of one second's worth."""
+
+    def __init__(self, rate: float):
+        self.rate = rate
+        self.capacity = max(1.0, rate)
+        self.tokens = self.capacity
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+    def wait_ms(self) -> int:
+        return max(1, int((1.0 - self.tokens) / self.rate * 1000))
+
+
+class TelemetryConsumer(AsyncWebsocketConsumer):
+    # No channel layer: this socket only talks to its own client, and a layer would add a
+    # receive task (and, with Redis, a connection) per editor.
+    channel_layer_alias = None
+
     async def connect(self):
         # Accept first: a close before accept becomes an HTTP 403 and the client never sees our code.
         await self.accept()
+        self.session = None
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_NOT_LOGGED_IN)
             return
-        await self.close(code=CLOSE_UNKNOWN_SESSION)
+        session = await _session_for(self.scope["url_route"]["kwargs"]["session_id"])
+        if session is None:
+            await self.close(code=CLOSE_UNKNOWN_SESSION)
+            return
+        if session.user_id != user.pk:
+            await self.close(code=CLOSE_NOT_OWNER)
+            return
+        if not ingest.session_accepts_events(session):
+            await self.close(code=CLOSE_SESSION_CLOSED)
+            return
+        self.session = session
+        self.bucket = TokenBucket(settings.TELEMETRY_RATE_LIMIT_FRAMES_PER_S)
+        await self._reply({"type": "ready", "upto": session.contiguous_upto})
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.session is None:  # refused; the close is on its way
+            return
+        if not self.bucket.take():
+            await self._reply(
+                {
+                    "type": "error",
+                    "code": "rate_limited",
+                    "detail": f"more than {self.bucket.rate:g} frames per second; nothing stored, resend later",
+                    "retry_ms": self.bucket.wait_ms(),
+                }
+            )
+            return
+        try:
+            events = ingest.frame_parse(text_data if text_data is not None else bytes_data)
+        except ingest.FrameError as exc:
+            await self._reply(exc.as_message())
+            return
+        result = await database_sync_to_async(ingest.events_ingest)(session=self.session, events=events)
+        for message in result.messages():
+            await self._reply(message)
+
+    async def _reply(self, message: dict) -> None:
+        await self.send(text_data=json.dumps(message))

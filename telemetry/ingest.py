@@ -1,0 +1,354 @@
+"""Telemetry ingest: frame parsing, event validation, and the one-transaction-per-frame write.
+
+The websocket consumer and the HTTP fallback both go through `frame_parse` and `events_ingest`,
+so they answer the same frames the same way (ARCHITECTURE.md, "Telemetry protocol").
+"""
+
+import json
+import math
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from telemetry.models import EditorSession, Event, QuarantinedEvent
+
+MAX_SEQ = 2_147_483_647  # fits every backend's integer column
+MAX_REV_TEXT = 50_000
+MAX_SHORT_TEXT = 200  # field names, reference ids, inputType
+# Read once: the walk that advances contiguous_upto looks at this many stored seqs per query.
+_WALK_CHUNK = 1000
+
+KEY_CLASSES = frozenset(
+    {"letter", "digit", "punct", "space", "enter", "backspace", "delete", "nav", "modifier", "other"}
+)
+SOURCES = frozenset({"self", "task", "reference", "external"})
+# Fields that would carry the characters typed: refused on key events whatever else they hold.
+CHARACTER_FIELDS = ("key", "char", "code")
+
+_NO_VALUE = object()
+
+
+class FrameError(Exception):
+    """A frame refused as a whole (nothing stored): code is bad_json, bad_frame or too_large."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+    def as_message(self) -> dict:
+        return {"type": "error", "code": self.code, "detail": self.detail}
+
+
+@dataclass
+class Quarantined:
+    seq: int | None
+    raw: str
+    reason: str
+
+
+@dataclass
+class IngestResult:
+    upto: int
+    stored: int = 0
+    quarantined: list[Quarantined] = field(default_factory=list)
+    was_closed: bool = False
+
+    def messages(self) -> list[dict]:
+        """The frames answering this batch: a bad_events error (if any) then the ack."""
+        out = []
+        if self.quarantined:
+            out.append(bad_events_message(self.quarantined))
+        out.append({"type": "ack", "upto": self.upto})
+        return out
+
+
+def bad_events_message(quarantined: list[Quarantined]) -> dict:
+    seqs = [q.seq for q in quarantined if q.seq is not None]
+    details = [f"seq {q.seq}: {q.reason}" if q.seq is not None else q.reason for q in quarantined[:20]]
+    if len(quarantined) > 20:
+        details.append(f"and {len(quarantined) - 20} more")
+    return {"type": "error", "code": "bad_events", "seqs": seqs, "detail": "; ".join(details)}
+
+
+# --- Frames ------------------------------------------------------------------------------
+
+
+def frame_parse(text: str | bytes | None) -> list:
+    """The events list of a client frame, or FrameError (too_large, bad_json, bad_frame)."""
+    if text is None:
+        raise FrameError("bad_frame", 'frames are JSON text: {"type": "events", "events": [...]}')
+    max_bytes = settings.TELEMETRY_MAX_FRAME_BYTES
+    size = len(text) if isinstance(text, bytes) else (len(text) if len(text) * 4 <= max_bytes else len(text.encode()))
+    if size > max_bytes:
+        raise FrameError("too_large", f"frame is {size} bytes; the limit is {max_bytes} bytes")
+    try:
+        frame = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FrameError("bad_json", f"frame is not valid JSON: {exc}") from None
+    if not isinstance(frame, dict):
+        raise FrameError("bad_frame", f"frame must be a JSON object, got {type(frame).__name__}")
+    if frame.get("type") != "events":
+        raise FrameError("bad_frame", f'unknown frame type {frame.get("type")!r}; expected "events"')
+    events = frame.get("events")
+    if not isinstance(events, list):
+        raise FrameError("bad_frame", '"events" must be a list of event objects')
+    max_events = settings.TELEMETRY_MAX_EVENTS_PER_FRAME
+    if len(events) > max_events:
+        raise FrameError("too_large", f"frame holds {len(events)} events; the limit is {max_events}")
+    return events
+
+
+# --- Events ------------------------------------------------------------------------------
+
+
+def _is_int(v) -> bool:
+    return type(v) is int  # bool is not an int here
+
+
+def _is_number(v) -> bool:
+    return (type(v) is int or type(v) is float) and math.isfinite(v)
+
+
+def _short_str(v) -> bool:
+    return isinstance(v, str) and len(v) <= MAX_SHORT_TEXT
+
+
+def _check_field(ev: dict, name: str, ok, what: str, required: bool = True) -> str | None:
+    v = ev.get(name, _NO_VALUE)
+    if v is _NO_VALUE:
+        return f"missing field {name!r} ({what})" if required else None
+    if not ok(v):
+        return f"field {name!r} must be {what}, got {json.dumps(v)[:40]}"
+    return None
+
+
+def _enum(values):
+    return lambda v: v in values if isinstance(v, str) else False
+
+
+_NONNEG_INT = (lambda v: _is_int(v) and v >= 0, "a non-negative integer")
+_INT = (_is_int, "an integer")
+_BOOL = (lambda v: type(v) is bool, "true or false")
+_FIELD = (_short_str, f"an editor name (string of at most {MAX_SHORT_TEXT} characters)")
+_REF = (lambda v: _short_str(v) or _is_int(v), "a reference id")
+
+# kind -> {field: (check, description, required)}; "trusted" is optional everywhere.
+_CLIP = {
+    "len": (*_NONNEG_INT, True),
+    "src": (_enum(SOURCES), "one of " + "|".join(sorted(SOURCES)), True),
+    "h": (
+        lambda v: isinstance(v, str) and 1 <= len(v) <= 64 and all(c in "0123456789abcdef" for c in v),
+        "a lowercase hex hash",
+        True,
+    ),
+    "field": (*_FIELD, False),
+}
+KINDS: dict[str, dict[str, tuple]] = {
+    "key": {
+        "cls": (_enum(KEY_CLASSES), "one of " + "|".join(sorted(KEY_CLASSES)), True),
+        "rep": (*_BOOL, False),
+        "field": (*_FIELD, False),
+    },
+    "input": {
+        "it": (lambda v: _short_str(v) and v != "", "an InputEvent.inputType string", True),
+        "pos": (*_NONNEG_INT, True),
+        "d": (*_INT, True),
+        "len": (*_NONNEG_INT, True),
+        "field": (*_FIELD, False),
+    },
+    "paste": _CLIP,
+    "cut": _CLIP,
+    "copy": _CLIP,
+    "comp": {
+        "phase": (_enum({"start", "end"}), "start|end", True),
+        "len": (*_NONNEG_INT, False),
+        "field": (*_FIELD, False),
+    },
+    "focus": {"field": (*_FIELD, False)},
+    "blur": {"field": (*_FIELD, False)},
+    "vis": {"state": (_enum({"hidden", "visible"}), "hidden|visible", True)},
+    "nav": {"ref": (*_REF, True), "action": (_enum({"open", "close"}), "open|close", True)},
+    "scroll": {
+        "ref": (*_REF, True),
+        "frac": (lambda v: _is_number(v) and 0 <= v <= 1, "a number from 0 to 1", True),
+    },
+    "rev": {
+        "field": (*_FIELD, True),
+        "text": (
+            lambda v: isinstance(v, str) and len(v) <= MAX_REV_TEXT,
+            f"a string of at most {MAX_REV_TEXT} characters",
+            True,
+        ),
+        "why": (_enum({"pause", "blur", "submit"}), "pause|blur|submit", True),
+    },
+}
+_COMMON = {"seq", "t", "k", "trusted"}
+
+
+def event_problem(ev) -> str | None:
+    """Why this event is refused, or None when it is valid (contract section 1)."""
+    if not isinstance(ev, dict):
+        return f"an event must be a JSON object, got {type(ev).__name__}"
+    seq = ev.get("seq")
+    if not (_is_int(seq) and 1 <= seq <= MAX_SEQ):
+        return f"seq must be a positive integer, got {json.dumps(seq)[:40]}"
+    t = ev.get("t")
+    if not (_is_number(t) and t >= 0):
+        return f"t must be a non-negative number of ms, got {json.dumps(t)[:40]}"
+    kind = ev.get("k")
+    spec = KINDS.get(kind) if isinstance(kind, str) else None
+    if spec is None:
+        return f"unknown kind {json.dumps(kind)[:40]}"
+    if kind == "key":
+        for name in CHARACTER_FIELDS:
+            if name in ev:
+                return f"key events must not carry the character typed (field {name!r} refused)"
+    if "trusted" in ev and type(ev["trusted"]) is not bool:
+        return "field 'trusted' must be true or false"
+    for name in ev:
+        if name not in _COMMON and name not in spec:
+            return f"unexpected field {name!r} on a {kind} event"
+    for name, (ok, what, required) in spec.items():
+        problem = _check_field(ev, name, ok, what, required)
+        if problem:
+            return problem
+    return None
+
+
+def events_validate(events: list) -> tuple[list[tuple[int, float, str, dict]], list[Quarantined]]:
+    """Split a frame's events: valid rows (seq, t, kind, data) and the refused ones with reasons.
+
+    A seq repeated inside one frame keeps its first occurrence (the others are duplicates, ignored
+    like any duplicate).
+    """
+    rows: list[tuple[int, float, str, dict]] = []
+    bad: list[Quarantined] = []
+    seen: set[int] = set()
+    for ev in events:
+        problem = event_problem(ev)
+        if problem is not None:
+            seq = ev.get("seq") if isinstance(ev, dict) else None
+            bad.append(
+                Quarantined(
+                    seq=seq if _is_int(seq) and 0 <= abs(seq) <= MAX_SEQ else None, raw=json.dumps(ev), reason=problem
+                )
+            )
+            continue
+        seq = ev["seq"]
+        if seq in seen:
+            continue
+        seen.add(seq)
+        data = {k: v for k, v in ev.items() if k not in ("seq", "t", "k")}
+        rows.append((seq, float(ev["t"]), ev["k"], data))
+    return rows, bad
+
+
+# --- Sessions ----------------------------------------------------------------------------
+
+
+def session_accepts_events(session: EditorSession) -> bool:
+    """Open sessions take events; a closed one only while events up to its final seq are missing
+    (the page was submitted before its last frames were acknowledged)."""
+    if session.closed_at is None:
+        return True
+    return session.final_seq is not None and session.contiguous_upto < session.final_seq
+
+
+# --- The write ---------------------------------------------------------------------------
+
+
+def _sql_names():
+    ev, se, qe = Event._meta.db_table, EditorSession._meta.db_table, QuarantinedEvent._meta.db_table
+    qn = connection.ops.quote_name
+    return {
+        "insert": (
+            f"INSERT INTO {qn(ev)} ({qn('session_id')}, {qn('seq')}, {qn('t')}, {qn('kind')}, {qn('data')},"
+            f" {qn('received_at')}) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT ({qn('session_id')}, {qn('seq')})"
+            " DO NOTHING"
+        ),
+        "session": (
+            f"SELECT {qn('contiguous_upto')}, {qn('closed_at')} FROM {qn(se)} WHERE {qn('id')} = %s"
+            + (" FOR UPDATE" if connection.features.has_select_for_update else "")
+        ),
+        # Stored or quarantined seqs above the current point, in order: one query per chunk.
+        "walk": (
+            f"SELECT {qn('seq')} FROM {qn(ev)} WHERE {qn('session_id')} = %s AND {qn('seq')} > %s"
+            f" UNION SELECT {qn('seq')} FROM {qn(qe)} WHERE {qn('session_id')} = %s AND {qn('seq')} > %s"
+            f" ORDER BY 1 LIMIT {_WALK_CHUNK}"
+        ),
+        "advance": (
+            f"UPDATE {qn(se)} SET {qn('contiguous_upto')} = %s WHERE {qn('id')} = %s AND {qn('contiguous_upto')} < %s"
+        ),
+    }
+
+
+_SQL: dict[str, dict[str, str]] = {}
+
+
+def _sql() -> dict[str, str]:
+    key = connection.vendor
+    if key not in _SQL:
+        _SQL[key] = _sql_names()
+    return _SQL[key]
+
+
+def events_ingest(*, session: EditorSession, events: list) -> IngestResult:
+    """Store a frame's events in one transaction: valid ones in the event table (duplicates of
+    session+seq ignored), invalid ones in quarantine with the reason; then advance the session's
+    contiguous point. A constant number of queries per frame, whatever its size."""
+    rows, bad = events_validate(events)
+    sql = _sql()
+    session_pk = EditorSession._meta.pk.get_db_prep_value(session.pk, connection)
+    now = timezone.now()
+    now_db = Event._meta.get_field("received_at").get_db_prep_value(now, connection)
+    data_field = Event._meta.get_field("data")
+    params = [
+        (session_pk, seq, t, kind, data_field.get_db_prep_value(data, connection), now_db)
+        for seq, t, kind, data in rows
+    ]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql["session"], [session_pk])
+            found = cursor.fetchone()
+            if found is None:
+                raise EditorSession.DoesNotExist(f"editor session {session.pk} is gone")
+            upto, closed_at = found
+            if params:
+                cursor.executemany(sql["insert"], params)
+            if bad:
+                QuarantinedEvent.objects.bulk_create(
+                    [QuarantinedEvent(session_id=session.pk, seq=q.seq, raw=q.raw, reason=q.reason) for q in bad]
+                )
+            start = upto
+            # Walk only if this frame can have moved the point (it holds upto+1, or fills a gap).
+            if any(r[0] == upto + 1 for r in rows) or any(q.seq == upto + 1 for q in bad):
+                while True:
+                    cursor.execute(sql["walk"], [session_pk, upto, session_pk, upto])
+                    seqs = [r[0] for r in cursor.fetchall()]
+                    for s in seqs:
+                        if s != upto + 1:
+                            break
+                        upto = s
+                    else:
+                        if len(seqs) == _WALK_CHUNK:
+                            continue
+                    break
+            if upto > start:
+                cursor.execute(sql["advance"], [upto, session_pk, upto])
+    session.contiguous_upto = upto
+    result = IngestResult(upto=upto, stored=len(params), quarantined=bad, was_closed=closed_at is not None)
+    if result.was_closed and params:
+        # Late events after submit: the annotation's signals were computed without them.
+        _signals_refresh(session=session)
+    return result
+
+
+def _signals_refresh(*, session: EditorSession) -> None:
+    try:
+        from telemetry.signals import signals_refresh_for_session
+    except ImportError:  # TEMPORARY until telemetry.signals lands
+        return
+    signals_refresh_for_session(session=session)
