@@ -7,7 +7,7 @@ Later policies plug in through the "next_task_policy" hook; the call stays the s
 import datetime as dt
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
 from annotations import hooks
@@ -16,21 +16,32 @@ from annotations.models import Assignment, Project, Task
 CANDIDATES = 20  # how many open tasks a policy may choose among
 
 
+def _free_slot(*, task_id: int) -> None:
+    Task.objects.filter(pk=task_id, slots_taken__gt=0).update(slots_taken=F("slots_taken") - 1, is_full=False)
+
+
 def assignments_expire(*, project: Project, now: dt.datetime | None = None) -> int:
-    """Free the slots of claims that ran out; returns how many expired."""
+    """Free the slots of claims that ran out; returns how many expired.
+
+    Each claim is ended by a conditional update (still active, still past its time), so a
+    submission or skip that lands at the same moment is never overwritten and its slot is
+    never given back twice."""
     now = now or timezone.now()
-    with transaction.atomic():
-        stale = list(
-            Assignment.objects.filter(
-                task__project=project, state=Assignment.State.ACTIVE, expires_at__lt=now
-            ).values_list("id", "task_id")
+    stale = list(
+        Assignment.objects.filter(task__project=project, state=Assignment.State.ACTIVE, expires_at__lt=now).values_list(
+            "id", "task_id"
         )
-        if not stale:
-            return 0
-        Assignment.objects.filter(id__in=[a for a, _ in stale]).update(state=Assignment.State.EXPIRED)
-        for _, task_id in stale:
-            Task.objects.filter(pk=task_id, slots_taken__gt=0).update(slots_taken=F("slots_taken") - 1, is_full=False)
-    return len(stale)
+    )
+    expired = 0
+    for assignment_id, task_id in stale:
+        with transaction.atomic():
+            ended = Assignment.objects.filter(
+                pk=assignment_id, state=Assignment.State.ACTIVE, expires_at__lt=now
+            ).update(state=Assignment.State.EXPIRED)
+            if ended:
+                _free_slot(task_id=task_id)
+                expired += ended
+    return expired
 
 
 def _active_assignment(*, project: Project, user, now: dt.datetime) -> Assignment | None:
@@ -39,7 +50,7 @@ def _active_assignment(*, project: Project, user, now: dt.datetime) -> Assignmen
             annotator=user, state=Assignment.State.ACTIVE, task__project=project, expires_at__gte=now
         )
         .select_related("task")
-        .order_by("claimed_at")
+        .order_by("claimed_at", "id")
         .first()
     )
 
@@ -52,18 +63,37 @@ def assignment_next(*, project: Project, user, now: dt.datetime | None = None) -
         return current
     assignments_expire(project=project, now=now)
     with transaction.atomic():
-        candidates = Task.objects.filter(project=project, is_full=False).exclude(assignments__annotator=user)
+        # A correlated NOT EXISTS probes the (task, annotator) unique index once per candidate,
+        # so the cost does not grow with how much the caller has already done.
+        done_before = Assignment.objects.filter(task=OuterRef("pk"), annotator=user)
+        open_tasks = (
+            Task.objects.filter(project=project, is_full=False)
+            .filter(~Exists(done_before))
+            .order_by("-model_uncertainty", "id")
+        )
         if connection.features.has_select_for_update_skip_locked:
-            # PostgreSQL: concurrent claimers skip each other's rows instead of queueing.
-            # (SQLite runs this in an IMMEDIATE transaction, so claims are serialised.)
-            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        candidates = list(candidates.order_by("-model_uncertainty", "id")[:CANDIDATES])
+            # PostgreSQL: concurrent claimers skip each other's rows instead of queueing; a row
+            # another claimer filled meanwhile is re-checked against is_full=False once locked.
+            candidates = list(open_tasks.select_for_update(skip_locked=True, of=("self",))[:CANDIDATES])
+            if not candidates:
+                # Every open task is held by another claimer right now, which is not the same as
+                # none left: wait for those claims to commit, then take what is still open.
+                candidates = list(open_tasks.select_for_update(of=("self",))[:CANDIDATES])
+        else:
+            # SQLite runs this in an IMMEDIATE transaction, so claims are serialised.
+            candidates = list(open_tasks[:CANDIDATES])
         if not candidates:
             return None
         chosen = hooks.call_first("next_task_policy", project=project, user=user, candidates=candidates)
-        task, reason = chosen or (candidates[0], _default_reason(project=project, task=candidates[0]))
-        taken = task.slots_taken + 1
-        Task.objects.filter(pk=task.pk).update(slots_taken=taken, is_full=taken >= project.overlap)
+        if chosen is not None and chosen[0] in candidates:
+            task, reason = chosen
+        else:  # no policy, or one that chose outside the locked candidates
+            task, reason = candidates[0], _default_reason(project=project, task=candidates[0])
+        # Computed in SQL from the stored count, never from the value read into Python.
+        Task.objects.filter(pk=task.pk).update(
+            slots_taken=F("slots_taken") + 1,
+            is_full=Case(When(slots_taken__gte=project.overlap - 1, then=Value(True)), default=Value(False)),
+        )
         return Assignment.objects.create(
             task=task,
             annotator=user,
@@ -85,7 +115,5 @@ def assignment_release(*, assignment: Assignment, state: str) -> None:
     with transaction.atomic():
         updated = Assignment.objects.filter(pk=assignment.pk, state=Assignment.State.ACTIVE).update(state=state)
         if updated:
-            Task.objects.filter(pk=assignment.task_id, slots_taken__gt=0).update(
-                slots_taken=F("slots_taken") - 1, is_full=False
-            )
+            _free_slot(task_id=assignment.task_id)
     assignment.state = state
