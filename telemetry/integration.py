@@ -1,6 +1,10 @@
 """What telemetry registers with annotations' hooks (see annotations/hooks.py)."""
 
+import logging
+
 from annotations import hooks
+
+logger = logging.getLogger(__name__)
 
 
 def editor_session(*, annotation, user) -> dict | None:
@@ -14,11 +18,35 @@ def editor_session(*, annotation, user) -> dict | None:
 
 
 def annotation_submitted(*, annotation, final_seq) -> None:
+    """Close the sessions, then compute signals from the events stored so far (late events
+    recompute them through signals_refresh_for_session)."""
     from telemetry.services import editor_sessions_finish
+    from telemetry.signals import annotation_signals_compute
 
     editor_sessions_finish(annotation=annotation, final_seq=final_seq)
+    if annotation.task.project.telemetry_enabled or annotation.editor_sessions.exists():
+        try:
+            annotation_signals_compute(annotation=annotation)
+        except Exception:  # the submission is committed; `manage.py recompute_signals` repairs the row
+            logger.exception("signals for annotation %s could not be computed", annotation.pk)
+
+
+def export_provenance(*, annotations) -> dict:
+    """{annotation id: {"signals", "flags", "undefined"}} for an export batch (one query)."""
+    from telemetry.selectors import export_provenance as provenance
+
+    return provenance(annotations=list(annotations))
+
+
+def review_evidence(*, annotation) -> dict:
+    """{"signals", "flags", "undefined", "replay", "event_count"} for the review console."""
+    from telemetry.selectors import review_evidence as evidence
+
+    return evidence(annotation=annotation)
 
 
 def register() -> None:
     hooks.register("editor_session", editor_session)
     hooks.register("annotation_submitted", annotation_submitted)
+    hooks.register("export_provenance", export_provenance)
+    hooks.register("review_evidence", review_evidence)
