@@ -1,0 +1,75 @@
+"""Reads for the annotator's work screens; each scopes to what the caller may see."""
+
+from django.db.models import Count
+from django.http import Http404
+from django.utils import timezone
+
+from annotations import roles
+from annotations.models import Annotation, Assignment, GuidelineVersion, Project, Task
+
+
+def project_for_work(*, user, project_id: int) -> Project:
+    """The project if the caller is an annotator and a member of it; 404 otherwise."""
+    if not roles.is_annotator(user):
+        raise Http404("Only annotators work on tasks.")
+    project = Project.objects.filter(pk=project_id, is_active=True, members=user).first()
+    if project is None:
+        raise Http404("No such project for you.")
+    return project
+
+
+def annotation_for_work(*, user, project: Project, annotation_id: int) -> Annotation:
+    """The caller's own annotation in this project; anyone else's is a 404."""
+    annotation = (
+        Annotation.objects.select_related("task__project", "assignment", "guideline_version")
+        .filter(pk=annotation_id, annotator=user, task__project=project)
+        .first()
+    )
+    if annotation is None:
+        raise Http404("No such annotation for you.")
+    return annotation
+
+
+def guideline_changes_since_last_work(*, user, project: Project, current: GuidelineVersion | None) -> dict:
+    """The versions published after the one the caller's latest submitted annotation here was made under.
+
+    {"last": GuidelineVersion | None, "versions": [newer versions, oldest first]}; no versions when the
+    caller has not submitted here yet or already worked under the current one.
+    """
+    latest = (
+        Annotation.objects.filter(
+            annotator=user, task__project=project, state=Annotation.State.SUBMITTED, guideline_version__isnull=False
+        )
+        .select_related("guideline_version")
+        .order_by("-submitted_at", "-id")
+        .first()
+    )
+    last = latest.guideline_version if latest else None
+    if last is None or current is None or last.number >= current.number:
+        return {"last": last, "versions": []}
+    versions = list(
+        GuidelineVersion.objects.filter(project=project, number__gt=last.number, number__lte=current.number).order_by(
+            "number"
+        )
+    )
+    return {"last": last, "versions": versions}
+
+
+def work_waiting_by_project(*, user, project_ids: list[int]) -> dict[int, dict]:
+    """Per project: tasks the caller could still be routed to, and whether a claimed task is in progress."""
+    waiting = dict(
+        Task.objects.filter(project_id__in=project_ids, is_full=False)
+        .exclude(assignments__annotator=user)
+        .values("project_id")
+        .annotate(n=Count("id"))
+        .values_list("project_id", "n")
+    )
+    in_progress = set(
+        Assignment.objects.filter(
+            annotator=user,
+            state=Assignment.State.ACTIVE,
+            expires_at__gte=timezone.now(),
+            task__project_id__in=project_ids,
+        ).values_list("task__project_id", flat=True)
+    )
+    return {pid: {"waiting": waiting.get(pid, 0), "in_progress": pid in in_progress} for pid in project_ids}

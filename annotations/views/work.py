@@ -1,0 +1,173 @@
+"""The annotator's loop: next task -> annotate or compare -> submit -> next task, without a page reload.
+
+Thin views: routing, starting, saving, submitting and skipping are services; reads are selectors.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
+from markdown_it import MarkdownIt
+
+from annotations import hooks
+from annotations.models import Annotation, Project
+from annotations.parsing import error_slots, form_state, number_from_post, result_from_post, screen_errors
+from annotations.selectors import annotations_done_today
+from annotations.selectors_work import (
+    annotation_for_work,
+    guideline_changes_since_last_work,
+    project_for_work,
+    work_waiting_by_project,
+)
+from annotations.services.routing import assignment_next
+from annotations.services.work import annotation_save_draft, annotation_start, annotation_submit, assignment_skip
+
+SCREENS = {
+    Project.Kind.WRITE: "annotations/annotate.html",
+    Project.Kind.CLASSIFY: "annotations/annotate.html",
+    Project.Kind.COMPARE: "annotations/compare.html",
+}
+FEEDBACK = "annotations/annotate.html#form-feedback"
+# Guidelines are written by project admins but rendered for everyone: raw HTML stays text.
+_markdown = MarkdownIt("commonmark", {"html": False})
+
+
+def _screen(request: HttpRequest, template: str) -> str:
+    return f"{template}#work-area" if request.htmx else template
+
+
+def _work_context(
+    request: HttpRequest, *, project: Project, annotation: Annotation, result=None, errors=None, skip_reason=""
+) -> dict:
+    """Everything the annotate/compare screen shows for one annotation; opens a telemetry session."""
+    errors = errors or {}
+    guideline = project.current_guideline()
+    task = annotation.task
+    payload = task.payload if isinstance(task.payload, dict) else {}
+    context = {
+        "project": project,
+        "annotation": annotation,
+        "task": task,
+        "payload": payload,
+        "references": [r for r in task.references if isinstance(r, dict)] if isinstance(task.references, list) else [],
+        "guideline": guideline,
+        "guideline_html": _markdown.render(guideline.text) if guideline else "",
+        "changes": guideline_changes_since_last_work(user=request.user, project=project, current=guideline),
+        "telemetry": hooks.call_first("editor_session", annotation=annotation, user=request.user),
+        "form": form_state(
+            project=project,
+            annotation=annotation,
+            result=annotation.result if result is None else result,
+            errors=errors,
+        ),
+        "err": {key.replace("-", "_"): message for key, message in errors.items()},
+        "skip_reason": skip_reason,
+        "done_today": annotations_done_today(user=request.user),
+        "waiting": work_waiting_by_project(user=request.user, project_ids=[project.pk])[project.pk]["waiting"],
+    }
+    if project.kind == Project.Kind.COMPARE:
+        left = annotation.left_response or "a"
+        right = "b" if left == "a" else "a"
+        context["left_text"] = payload.get(f"response_{left}", "")
+        context["right_text"] = payload.get(f"response_{right}", "")
+    return context
+
+
+def _next_screen(request: HttpRequest, project: Project) -> HttpResponse:
+    """The caller's current or newly routed task, or the all-done screen."""
+    assignment = assignment_next(project=project, user=request.user)
+    if assignment is None:
+        context = {
+            "project": project,
+            "done_here": Annotation.objects.filter(
+                annotator=request.user, task__project=project, state=Annotation.State.SUBMITTED
+            ).count(),
+            "done_today": annotations_done_today(user=request.user),
+        }
+        return render(request, _screen(request, "annotations/done.html"), context)
+    annotation = annotation_start(assignment=assignment)
+    context = _work_context(request, project=project, annotation=annotation)
+    return render(request, _screen(request, SCREENS[project.kind]), context)
+
+
+def _feedback(request: HttpRequest, *, message: str, ok: bool, slots: list[str], errors: dict) -> HttpResponse:
+    """An htmx answer that leaves the form as typed: a status line, plus each error slot swapped out of band."""
+    context = {
+        "feedback": message,
+        "feedback_ok": ok,
+        "slots": [{"id": slot, "message": errors.get(slot, "")} for slot in slots],
+    }
+    response = render(request, FEEDBACK, context)
+    return reswap(retarget(response, "#form-status"), "innerHTML")
+
+
+@login_required
+@require_GET
+def work(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_for_work(user=request.user, project_id=project_id)
+    return _next_screen(request, project)
+
+
+@login_required
+@require_POST
+def work_post(request: HttpRequest, project_id: int, annotation_id: int) -> HttpResponse:
+    """Submit (default), save a draft ("action=draft") or skip with a reason ("action=skip")."""
+    project = project_for_work(user=request.user, project_id=project_id)
+    annotation = annotation_for_work(user=request.user, project=project, annotation_id=annotation_id)
+    action = request.POST.get("action", "submit")
+    if action == "skip":
+        return _skip(request, project=project, annotation=annotation)
+    if annotation.state == Annotation.State.SUBMITTED:  # a second click on a task already handed in
+        return _next_screen(request, project) if request.htmx else redirect("annotations:work", project.pk)
+    result = result_from_post(project=project, annotation=annotation, data=request.POST)
+    active_seconds = number_from_post(request.POST, "active_seconds")
+    try:
+        if action == "draft":
+            annotation_save_draft(annotation=annotation, result=result, active_seconds=active_seconds)
+        else:
+            annotation_submit(
+                annotation=annotation,
+                result=result,
+                final_seq=number_from_post(request.POST, "final_seq", integer=True),
+                active_seconds=active_seconds,
+            )
+    except ValidationError as exc:
+        errors = screen_errors(project=project, message_dict=exc.message_dict)
+        if request.htmx:
+            count = len(errors)
+            message = f"Not submitted: {count} field{'s' if count != 1 else ''} to fix (marked in red)."
+            return _feedback(request, message=message, ok=False, slots=error_slots(project=project), errors=errors)
+        context = _work_context(request, project=project, annotation=annotation, result=result, errors=errors)
+        return render(request, SCREENS[project.kind], context)
+    if action == "draft":
+        saved = f"Draft saved at {timezone.localtime().strftime('%H:%M:%S')}."
+        if request.htmx:
+            return _feedback(request, message=saved, ok=True, slots=error_slots(project=project), errors={})
+        messages.success(request, saved)
+        return redirect("annotations:work", project.pk)
+    if request.htmx:
+        return _next_screen(request, project)
+    return redirect("annotations:work", project.pk)
+
+
+def _skip(request: HttpRequest, *, project: Project, annotation: Annotation) -> HttpResponse:
+    reason = request.POST.get("skip_reason", "")
+    try:
+        if annotation.assignment is None:
+            raise ValidationError({"skip_reason": "This task is no longer assigned to you."})
+        assignment_skip(assignment=annotation.assignment, reason=reason)
+    except ValidationError as exc:
+        errors = screen_errors(project=project, message_dict=exc.message_dict)
+        if request.htmx:
+            response = _feedback(request, message="Not skipped.", ok=False, slots=["error-skip_reason"], errors=errors)
+            return response
+        context = _work_context(request, project=project, annotation=annotation, errors=errors, skip_reason=reason)
+        return render(request, SCREENS[project.kind], context)
+    if request.htmx:
+        return _next_screen(request, project)
+    messages.info(request, "Task skipped.")
+    return redirect("annotations:work", project.pk)
