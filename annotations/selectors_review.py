@@ -1,0 +1,419 @@
+"""Reads for the review console, adjudication and the annotator's feedback page.
+
+Every function scopes to what the caller may see: reviewers see projects they belong to (project
+admins see all), never their own work in the queue; annotators see reviews of their own work only,
+and other people's work only as anonymised exemplars where the project allows it.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Min, Q, QuerySet
+from django.http import Http404
+
+from annotations import hooks, roles
+from annotations.models import Adjudication, Annotation, Project, Review, Rubric, Task
+
+QUEUE_LIMIT = 200  # rows a queue screen shows; the filters narrow it down
+
+
+# --- Who may review where -----------------------------------------------------------
+
+
+def review_projects_for(*, user) -> QuerySet[Project]:
+    """Projects the user may review in: members only, project admins everywhere."""
+    if not roles.is_reviewer(user):
+        return Project.objects.none()
+    qs = Project.objects.filter(is_active=True)
+    if not roles.is_project_admin(user):
+        qs = qs.filter(members=user)
+    return qs.order_by("name")
+
+
+def review_project_for(*, user, project_id: int) -> Project:
+    project = review_projects_for(user=user).filter(pk=project_id).first()
+    if project is None:
+        raise Http404("No such project for you.")
+    return project
+
+
+def rubric_for_annotation(*, annotation: Annotation) -> Rubric | None:
+    """The rubric of the guideline version the annotation was made under; else the newest rubric of an
+    earlier version; else the project's newest rubric (a project that added a rubric later)."""
+    rubrics = Rubric.objects.filter(project_id=annotation.task.project_id).prefetch_related("dimensions")
+    gv = annotation.guideline_version
+    if gv is not None:
+        exact = rubrics.filter(guideline_version=gv).order_by("-id").first()
+        if exact is not None:
+            return exact
+        earlier = (
+            rubrics.filter(Q(guideline_version__number__lte=gv.number) | Q(guideline_version__isnull=True))
+            .order_by(F("guideline_version__number").desc(nulls_last=True), "-id")
+            .first()
+        )
+        if earlier is not None:
+            return earlier
+    return rubrics.order_by("-id").first()
+
+
+# --- The queue ----------------------------------------------------------------------
+
+
+def _with_review_counts(qs: QuerySet[Annotation]) -> QuerySet[Annotation]:
+    return qs.annotate(reviews_done=Count("reviews", filter=Q(reviews__annotation_version=F("version")), distinct=True))
+
+
+def _default_order(*, annotations: QuerySet[Annotation], user) -> QuerySet[Annotation]:
+    return annotations.order_by("submitted_at", "id")
+
+
+def review_queue(
+    *,
+    user,
+    project_id: int | None = None,
+    kind: str = "",
+    domain: str = "",
+    flag: str = "",
+    unreviewed: bool = False,
+    needs_second: bool = False,
+    limit: int = QUEUE_LIMIT,
+) -> list[Annotation]:
+    """Submitted annotations that still want a review from this user, in the queue order.
+
+    An annotation stays in the queue until it has `reviews_wanted` reviews (from distinct reviewers)
+    of its current version; the caller's own work and work they already reviewed never appear.
+    The order comes from the "review_queue_order" hook (predicted quality, a later issue); the
+    default is oldest submitted first. Each row carries `.evidence_flags` (empty without telemetry).
+    """
+    qs = Annotation.objects.filter(
+        state=Annotation.State.SUBMITTED, task__project__in=review_projects_for(user=user)
+    ).exclude(annotator=user)
+    qs = qs.exclude(reviews__reviewer=user, reviews__annotation_version=F("version"))
+    qs = _with_review_counts(qs).filter(reviews_done__lt=F("reviews_wanted"))
+    if project_id:
+        qs = qs.filter(task__project_id=project_id)
+    if kind:
+        qs = qs.filter(task__project__kind=kind)
+    if domain:
+        qs = qs.filter(task__domain_tags__contains=[domain]) if _json_contains_ok() else qs
+    if unreviewed:
+        qs = qs.filter(reviews_done=0)
+    if needs_second:
+        qs = qs.filter(reviews_wanted=2, reviews_done=1)
+    qs = qs.select_related("task__project", "annotator", "guideline_version")
+    ordered = hooks.call_first("review_queue_order", annotations=qs, user=user)
+    if ordered is None:
+        ordered = _default_order(annotations=qs, user=user)
+    rows = list(ordered[: limit * 3 if (flag or domain) else limit])
+    if domain and not _json_contains_ok():
+        rows = [a for a in rows if domain in (a.task.domain_tags or [])]
+    flags = evidence_flags(annotations=rows)
+    for a in rows:
+        a.evidence_flags = flags.get(a.pk, [])
+    if flag:
+        rows = [a for a in rows if any(f.get("flag") == flag for f in a.evidence_flags)]
+    return rows[:limit]
+
+
+def _json_contains_ok() -> bool:
+    from django.db import connection
+
+    return connection.features.supports_json_field_contains
+
+
+def evidence_flags(*, annotations: list[Annotation]) -> dict[int, list[dict]]:
+    """Telemetry flags per annotation id from the "export_provenance" hook; {} when nobody registered."""
+    if not annotations:
+        return {}
+    merged = hooks.merged("export_provenance", annotations=annotations)
+    out: dict[int, list[dict]] = {}
+    for key, value in merged.items():
+        flags = (value or {}).get("flags") if isinstance(value, dict) else None
+        if flags:
+            out[int(key)] = [f if isinstance(f, dict) else {"flag": str(f)} for f in flags]
+    return out
+
+
+def queue_filter_options(*, user) -> dict:
+    projects = list(review_projects_for(user=user))
+    domains: set[str] = set()
+    for tags in Task.objects.filter(project__in=projects).values_list("domain_tags", flat=True).distinct()[:1000]:
+        domains.update(t for t in (tags or []) if isinstance(t, str))
+    return {"projects": projects, "kinds": Project.Kind.choices, "domains": sorted(domains)}
+
+
+def queue_next_after(*, user, filters: dict, skip_id: int | None = None) -> Annotation | None:
+    for a in review_queue(user=user, limit=2, **filters):
+        if a.pk != skip_id:
+            return a
+    return None
+
+
+# --- One annotation -----------------------------------------------------------------
+
+
+def annotation_for_reviewer(*, user, annotation_id: int) -> Annotation:
+    """404 unless the annotation is submitted work in a project the user reviews; 403 for their own."""
+    annotation = (
+        Annotation.objects.select_related("task__project", "annotator", "guideline_version")
+        .filter(pk=annotation_id, task__project__in=review_projects_for(user=user))
+        .exclude(state=Annotation.State.DRAFT)
+        .first()
+    )
+    if annotation is None:
+        raise Http404("No such annotation for you to review.")
+    if annotation.annotator_id == user.pk:
+        raise PermissionDenied("You cannot review your own annotation.")
+    return annotation
+
+
+def other_annotations_of_task(*, annotation: Annotation) -> list[Annotation]:
+    return list(
+        Annotation.objects.filter(task_id=annotation.task_id)
+        .exclude(pk=annotation.pk)
+        .exclude(state=Annotation.State.DRAFT)
+        .select_related("annotator")
+        .order_by("submitted_at", "id")
+    )
+
+
+def reviews_of_annotation(*, annotation: Annotation) -> list[Review]:
+    return list(annotation.reviews.select_related("reviewer").order_by("created_at"))
+
+
+def review_status(*, annotation: Annotation) -> dict:
+    done = annotation.reviews.filter(annotation_version=annotation.version).count()
+    return {"done": done, "wanted": annotation.reviews_wanted, "complete": done >= annotation.reviews_wanted}
+
+
+# --- Feedback to the annotator ------------------------------------------------------
+
+
+def reviews_of_my_work(*, user) -> QuerySet[Review]:
+    """Reviews of the user's own annotations, newest first (never anybody else's)."""
+    return (
+        Review.objects.filter(annotation__annotator=user)
+        .select_related("annotation__task__project", "rubric")
+        .prefetch_related("rubric__dimensions")
+        .order_by("-created_at", "-id")
+    )
+
+
+def returned_annotations_for(*, user, project: Project | None = None) -> QuerySet[Annotation]:
+    """The user's annotations sent back for revision, oldest return first."""
+    qs = Annotation.objects.filter(annotator=user, state=Annotation.State.RETURNED).select_related("task__project")
+    if project is not None:
+        qs = qs.filter(task__project=project)
+    return qs.order_by("submitted_at", "id")
+
+
+def score_history(*, user) -> dict[str, dict]:
+    """Per rubric dimension, how the user's scores move with experience.
+
+    x is the n-th annotation the user submitted (by first submission, across projects), y the score a
+    reviewer gave it; {dimension key: {"name", "min", "max", "points": [(n, score, review_id)]}}."""
+    firsts = (
+        Annotation.objects.filter(annotator=user, versions__isnull=False)
+        .annotate(first_submitted=Min("versions__submitted_at"))
+        .order_by("first_submitted", "id")
+        .values_list("id", flat=True)
+    )
+    rank = {annotation_id: n for n, annotation_id in enumerate(firsts, start=1)}
+    series: dict[str, dict] = {}
+    reviews = (
+        Review.objects.filter(annotation__annotator=user)
+        .prefetch_related("rubric__dimensions")
+        .order_by("created_at", "id")
+    )
+    for review in reviews:
+        names = {d.key: d for d in review.rubric.dimensions.all()} if review.rubric else {}
+        for key, score in (review.scores or {}).items():
+            dim = names.get(key)
+            entry = series.setdefault(
+                key,
+                {
+                    "name": dim.name if dim else key,
+                    "min": dim.scale_min if dim else 1,
+                    "max": dim.scale_max if dim else 5,
+                    "points": [],
+                },
+            )
+            n = rank.get(review.annotation_id)
+            if n is not None:
+                entry["points"].append([n, score, review.pk])
+    for entry in series.values():
+        entry["points"].sort()
+    return series
+
+
+def exemplars_for(*, project: Project, exclude_task_id: int | None = None, limit: int = 3) -> list[dict]:
+    """Anonymised exemplary work of the project with the reviewer's note; [] unless the project allows it.
+
+    Only what the work screen may show: the task, the result and the note. No annotator, no reviewer."""
+    if not project.show_exemplars:
+        return []
+    reviews = (
+        Review.objects.filter(
+            exemplary=True,
+            annotation__task__project=project,
+            annotation__state=Annotation.State.SUBMITTED,
+            annotation_version=F("annotation__version"),
+        )
+        .select_related("annotation__task")
+        .order_by("-created_at")
+    )
+    if exclude_task_id is not None:
+        reviews = reviews.exclude(annotation__task_id=exclude_task_id)
+    out: list[dict] = []
+    seen: set[int] = set()
+    for review in reviews[: limit * 4]:
+        if review.annotation_id in seen:
+            continue
+        seen.add(review.annotation_id)
+        out.append(
+            {
+                "kind": project.kind,
+                "payload": review.annotation.task.payload,
+                "display": result_display(project=project, result=review.annotation.result),
+                "note": review.exemplar_note,
+            }
+        )
+        if len(out) >= limit:
+            break
+    return out
+
+
+# --- Adjudication -------------------------------------------------------------------
+
+
+def _overall(result: dict, kind: str):
+    if kind == Project.Kind.CLASSIFY:
+        if "labels" in result:
+            return tuple(result.get("labels") or ())
+        return result.get("label")
+    if kind == Project.Kind.COMPARE:
+        return (result.get("overall") or {}).get("choice")
+    return None
+
+
+def disagreements(*, user, project: Project, limit: int = 100) -> list[dict]:
+    """Tasks where annotators disagree (classify: labels; compare: overall choice) or reviewers gave
+    different verdicts on the same version, not yet adjudicated for that reason."""
+    if project not in review_projects_for(user=user):
+        raise Http404("No such project for you.")
+    settled = set(Adjudication.objects.filter(task__project=project).values_list("task_id", "source"))
+    submitted = Annotation.objects.filter(task__project=project, state=Annotation.State.SUBMITTED).select_related(
+        "task"
+    )
+    out: list[dict] = []
+    if project.kind in (Project.Kind.CLASSIFY, Project.Kind.COMPARE):
+        by_task: dict[int, list[Annotation]] = defaultdict(list)
+        for a in submitted.order_by("task_id", "id"):
+            by_task[a.task_id].append(a)
+        for task_id, group in by_task.items():
+            answers = {_overall(a.result, project.kind) for a in group}
+            if len(group) > 1 and len(answers) > 1 and (task_id, Adjudication.Source.ANNOTATORS) not in settled:
+                out.append(
+                    {
+                        "task": group[0].task,
+                        "source": Adjudication.Source.ANNOTATORS,
+                        "detail": ", ".join(sorted(_answer_label(x) for x in answers)),
+                        "count": len(group),
+                    }
+                )
+    verdicts: dict[tuple[int, int], set[str]] = defaultdict(set)
+    tasks: dict[tuple[int, int], Task] = {}
+    for review in Review.objects.filter(
+        annotation__in=submitted, annotation_version=F("annotation__version")
+    ).select_related("annotation__task"):
+        verdicts[(review.annotation_id, review.annotation_version)].add(review.verdict)
+        tasks[(review.annotation_id, review.annotation_version)] = review.annotation.task
+    for key, found in verdicts.items():
+        task = tasks[key]
+        if len(found) > 1 and (task.pk, Adjudication.Source.REVIEWERS) not in settled:
+            out.append(
+                {
+                    "task": task,
+                    "source": Adjudication.Source.REVIEWERS,
+                    "detail": " vs ".join(sorted(found)),
+                    "count": 2,
+                    "annotation_id": key[0],
+                }
+            )
+    return out[:limit]
+
+
+def _answer_label(value) -> str:
+    if isinstance(value, tuple):
+        return "+".join(value) or "(none)"
+    return str(value)
+
+
+def adjudication_context(*, user, task_id: int, source: str) -> dict:
+    """The versions an adjudicator compares side by side (never their own work)."""
+    task = Task.objects.select_related("project").filter(pk=task_id).first()
+    if task is None or task.project not in review_projects_for(user=user):
+        raise Http404("No such task for you.")
+    annotations = list(
+        Annotation.objects.filter(task=task, state=Annotation.State.SUBMITTED)
+        .select_related("annotator")
+        .prefetch_related("reviews__reviewer", "versions")
+        .order_by("id")
+    )
+    if any(a.annotator_id == user.pk for a in annotations):
+        raise PermissionDenied("You annotated this task; someone else must adjudicate it.")
+    if source == Adjudication.Source.REVIEWERS:
+        annotations = [a for a in annotations if len({r.verdict for r in a.reviews.all()}) > 1] or annotations
+    return {"task": task, "project": task.project, "annotations": annotations, "source": source}
+
+
+def adjudication_log(*, user, project_id: int | None = None) -> QuerySet[Adjudication]:
+    qs = (
+        Adjudication.objects.filter(task__project__in=review_projects_for(user=user))
+        .select_related("task__project", "adjudicator")
+        .prefetch_related("considered")
+    )
+    if project_id:
+        qs = qs.filter(task__project_id=project_id)
+    return qs.order_by("-created_at", "-id")
+
+
+def annotations_by_ids(*, task: Task, ids: Iterable[int]) -> list[Annotation]:
+    return list(Annotation.objects.filter(task=task, pk__in=list(ids)))
+
+
+# --- Display ------------------------------------------------------------------------
+
+_STRENGTH = {1: "slightly better", 2: "clearly better", 3: "much better"}
+
+
+def _preference_label(pref) -> str:
+    if not isinstance(pref, dict):
+        return "—"
+    choice = pref.get("choice")
+    if choice == "tie":
+        return "Tie"
+    if choice in ("a", "b"):
+        strength = _STRENGTH.get(pref.get("strength"), "")
+        return f"Response {choice.upper()}" + (f", {strength}" if strength else "")
+    return "—"
+
+
+def result_display(*, project: Project, result) -> dict:
+    """A result in words for the review, adjudication, feedback and exemplar screens. Compare choices are
+    stored in terms of the true responses A/B, whichever side the annotator saw them on."""
+    result = result if isinstance(result, dict) else {}
+    if project.kind == Project.Kind.COMPARE:
+        names = {d.get("key"): d.get("name", d.get("key")) for d in project.comparison_dimensions}
+        dims = result.get("dimensions") or {}
+        return {
+            "kind": "compare",
+            "overall": _preference_label(result.get("overall")),
+            "dimensions": [{"name": names.get(k, k), "choice": _preference_label(v)} for k, v in dims.items()],
+            "text": result.get("rationale", ""),
+        }
+    if project.kind == Project.Kind.CLASSIFY:
+        labels = result.get("labels") if "labels" in result else [result.get("label")] if result.get("label") else []
+        return {"kind": "classify", "labels": labels, "text": result.get("text", "")}
+    return {"kind": "write", "text": result.get("text", "")}

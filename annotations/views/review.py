@@ -1,0 +1,348 @@
+"""The review console: queue, one annotation with its evidence and the rubric, reviewer calibration,
+adjudication. Reviewers and project admins only (403 for everyone else); members of the project only,
+unless project admin (selectors_review scopes every read)."""
+
+import time
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retarget
+
+from annotations import hooks, roles
+from annotations import selectors_review as sel
+from annotations.models import Adjudication, Annotation, AnnotationVersion, Project, Review
+from annotations.services.review import adjudication_create, review_create
+
+OPENED_SALT = "annotations.review.opened"
+OPENED_MAX_AGE = 12 * 3600  # a review form older than this must be reloaded
+
+
+def _require_reviewer(user) -> None:
+    if not roles.is_reviewer(user):
+        raise PermissionDenied("The review console is for reviewers and project admins.")
+
+
+# --- Queue --------------------------------------------------------------------------
+
+
+def queue_filters(data: QueryDict) -> tuple[dict, dict]:
+    """(filters for selectors_review.review_queue, errors naming any filter that was ignored)."""
+    filters: dict = {}
+    errors: dict[str, str] = {}
+    project = (data.get("project") or "").strip()
+    if project:
+        if project.isdigit():
+            filters["project_id"] = int(project)
+        else:
+            errors["project"] = f"Project must be a project id, not {project!r}."
+    kind = (data.get("kind") or "").strip()
+    if kind:
+        if kind in Project.Kind.values:
+            filters["kind"] = kind
+        else:
+            errors["kind"] = f"Kind must be one of {', '.join(Project.Kind.values)}, not {kind!r}."
+    for name in ("domain", "flag"):
+        value = (data.get(name) or "").strip()[:100]
+        if value:
+            filters[name] = value
+    for name, key in (("unreviewed", "unreviewed"), ("second", "needs_second")):
+        if data.get(name) in ("1", "on", "true"):
+            filters[key] = True
+    return filters, errors
+
+
+def _filters_querystring(filters: dict) -> str:
+    names = {"project_id": "project", "needs_second": "second"}
+    return urlencode({names.get(k, k): ("1" if v is True else v) for k, v in filters.items()})
+
+
+def _annotator_label(*, annotation: Annotation, project: Project, index: int | None = None) -> str:
+    if project.blind_review:
+        return f"Annotator {index}" if index is not None else "Annotator (hidden: blind review)"
+    return annotation.annotator.get_username()
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    _require_reviewer(request.user)
+    filters, errors = queue_filters(request.GET)
+    rows = sel.review_queue(user=request.user, **filters)
+    for a in rows:
+        a.annotator_label = _annotator_label(annotation=a, project=a.task.project)
+        a.review_url = reverse("annotations:review_annotation", args=[a.pk]) + (
+            f"?{_filters_querystring(filters)}" if filters else ""
+        )
+    context = {
+        "rows": rows,
+        "filters": filters,
+        "errors": errors,
+        "options": sel.queue_filter_options(user=request.user),
+        "querystring": _filters_querystring(filters),
+    }
+    template = "annotations/review_queue.html" + ("#queue" if request.htmx else "")
+    return render(request, template, context)
+
+
+# --- One annotation -----------------------------------------------------------------
+
+
+def _replay_steps(replay) -> list[dict]:
+    """Snapshots from the evidence hook, with the diff normalised to segments the template can colour."""
+    steps = []
+    for i, snap in enumerate(replay or []):
+        if not isinstance(snap, dict):
+            continue
+        diff = snap.get("diff")
+        segments: list[dict] = []
+        if isinstance(diff, str):
+            segments = [{"op": "raw", "text": diff}]
+        elif isinstance(diff, list):
+            for part in diff:
+                if isinstance(part, dict):
+                    op, text = part.get("op") or part.get("type"), part.get("text", "")
+                elif isinstance(part, list | tuple) and len(part) == 2:
+                    op, text = part
+                else:
+                    continue
+                op = {"+": "ins", "insert": "ins", "-": "del", "delete": "del", 1: "ins", -1: "del"}.get(op, "eq")
+                segments.append({"op": op, "text": str(text)})
+        steps.append(
+            {
+                "index": i,
+                "seq": snap.get("seq"),
+                "seconds": round(float(snap.get("t") or 0) / 1000, 1),
+                "field": snap.get("field", ""),
+                "why": snap.get("why", ""),
+                "text": snap.get("text", ""),
+                "segments": segments,
+            }
+        )
+    return steps
+
+
+def _opened_token(*, annotation: Annotation, user) -> str:
+    return signing.dumps({"a": annotation.pk, "u": user.pk, "t": time.time()}, salt=OPENED_SALT)
+
+
+def _seconds_since_opened(*, token: str, annotation: Annotation, user) -> float:
+    """Time spent, measured server-side from the signed moment the form was opened."""
+    try:
+        data = signing.loads(token or "", salt=OPENED_SALT, max_age=OPENED_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise ValidationError({"opened": "This review form was opened more than 12 hours ago; reload it."}) from exc
+    except signing.BadSignature as exc:
+        raise ValidationError({"opened": "The review form's timer is missing or altered; reload the page."}) from exc
+    if data.get("a") != annotation.pk or data.get("u") != user.pk:
+        raise ValidationError({"opened": "This review form belongs to another annotation; reload the page."})
+    return max(0.0, time.time() - float(data["t"]))
+
+
+def review_page_context(*, request: HttpRequest, annotation: Annotation, querystring: str, form: dict | None = None):
+    project = annotation.task.project
+    rubric = sel.rubric_for_annotation(annotation=annotation)
+    evidence = hooks.call_first("review_evidence", annotation=annotation)
+    others = sel.other_annotations_of_task(annotation=annotation)
+    for i, other in enumerate(others, start=2):
+        other.annotator_label = _annotator_label(annotation=other, project=project, index=i)
+        other.display = sel.result_display(project=project, result=other.result)
+    annotation.display = sel.result_display(project=project, result=annotation.result)
+    versions = list(AnnotationVersion.objects.filter(annotation=annotation).order_by("number"))
+    for version in versions:
+        version.display = sel.result_display(project=project, result=version.result)
+    reviews = sel.reviews_of_annotation(annotation=annotation)
+    form = form or {}
+    dims = []
+    for dim in rubric.dimensions.all() if rubric else []:
+        dims.append(
+            {
+                "dim": dim,
+                "field": f"score-{dim.key}",
+                "choices": list(range(dim.scale_min, dim.scale_max + 1)),
+                "value": str(form.get("scores", {}).get(dim.key, "")),
+                "error": form.get("errors", {}).get(f"scores.{dim.key}"),
+            }
+        )
+    return {
+        "annotation": annotation,
+        "task": annotation.task,
+        "project": project,
+        "annotator_label": _annotator_label(annotation=annotation, project=project, index=1 if others else None),
+        "versions": versions,
+        "earlier_reviews": [r for r in reviews if r.annotation_version < annotation.version],
+        "status": sel.review_status(annotation=annotation),
+        "others": others,
+        "evidence": evidence,
+        "replay": _replay_steps((evidence or {}).get("replay")),
+        "rubric": rubric,
+        "dims": dims,
+        "form": form,
+        "errors": form.get("errors", {}),
+        "opened": _opened_token(annotation=annotation, user=request.user) if not form.get("opened") else form["opened"],
+        "querystring": querystring,
+        "verdicts": Review.Verdict.choices,
+        "can_review": annotation.state == Annotation.State.SUBMITTED
+        and not any(r.reviewer_id == request.user.pk and r.annotation_version == annotation.version for r in reviews)
+        and not sel.review_status(annotation=annotation)["complete"],
+    }
+
+
+def _form_from_post(*, request: HttpRequest, annotation: Annotation) -> dict:
+    rubric = sel.rubric_for_annotation(annotation=annotation)
+    keys = [d.key for d in rubric.dimensions.all()] if rubric else []
+    post = request.POST
+    return {
+        "scores": {k: post.get(f"score-{k}", "").strip() for k in keys if post.get(f"score-{k}", "").strip()},
+        "verdict": post.get("verdict", "").strip(),
+        "feedback": post.get("feedback", ""),
+        "exemplary": post.get("exemplary") in ("on", "1", "true"),
+        "exemplar_note": post.get("exemplar_note", ""),
+        "opened": post.get("opened", ""),
+    }
+
+
+@login_required
+def review_annotation(request: HttpRequest, annotation_id: int) -> HttpResponse:
+    _require_reviewer(request.user)
+    annotation = sel.annotation_for_reviewer(user=request.user, annotation_id=annotation_id)
+    source = request.POST if request.method == "POST" else request.GET
+    filters, _ = queue_filters(QueryDict(source.get("queue", "")) if request.method == "POST" else request.GET)
+    querystring = _filters_querystring(filters)
+    if request.method == "POST":
+        form = _form_from_post(request=request, annotation=annotation)
+        try:
+            seconds = _seconds_since_opened(token=form["opened"], annotation=annotation, user=request.user)
+            review_create(
+                annotation=annotation,
+                reviewer=request.user,
+                scores=form["scores"],
+                verdict=form["verdict"],
+                feedback=form["feedback"],
+                exemplary=form["exemplary"],
+                exemplar_note=form["exemplar_note"],
+                seconds_spent=seconds,
+            )
+        except ValidationError as exc:
+            form["errors"] = exc.message_dict
+            if "opened" in form["errors"]:
+                form["opened"] = ""
+            context = review_page_context(request=request, annotation=annotation, querystring=querystring, form=form)
+            if request.htmx:
+                response = render(request, "annotations/review_annotation.html#scoring-form", context)
+                return reswap(retarget(response, "#scoring-form"), "outerHTML")
+            return render(request, "annotations/review_annotation.html", context, status=422)
+        messages.success(request, f"Review of annotation {annotation.pk} saved.")
+        following = sel.queue_next_after(user=request.user, filters=filters, skip_id=annotation.pk)
+        queue_url = reverse("annotations:review_queue") + (f"?{querystring}" if querystring else "")
+        if following is None:
+            return HttpResponseClientRedirect(queue_url) if request.htmx else redirect(queue_url)
+        next_url = reverse("annotations:review_annotation", args=[following.pk]) + (
+            f"?{querystring}" if querystring else ""
+        )
+        if not request.htmx:
+            return redirect(next_url)
+        context = review_page_context(request=request, annotation=following, querystring=querystring)
+        context["just_saved"] = annotation.pk
+        return push_url(render(request, "annotations/review_annotation.html#review-area", context), next_url)
+    context = review_page_context(request=request, annotation=annotation, querystring=querystring)
+    return render(request, "annotations/review_annotation.html", context)
+
+
+# --- Calibration --------------------------------------------------------------------
+
+
+@login_required
+def calibration(request: HttpRequest) -> HttpResponse:
+    """Reviewer agreement per dimension and drift per reviewer, for project admins."""
+    if not roles.is_project_admin(request.user):
+        raise PermissionDenied("Reviewer calibration is for project admins.")
+    projects = list(sel.review_projects_for(user=request.user))
+    chosen = request.GET.get("project", "")
+    project = next((p for p in projects if str(p.pk) == chosen), projects[0] if projects else None)
+    # Measurement lives in quality/ (registered as a hook: annotations never imports quality).
+    context = {"projects": projects, "project": project}
+    if project is not None:
+        context["calibration"] = hooks.call_first("reviewer_calibration", project=project)
+    return render(request, "annotations/calibration.html", context)
+
+
+# --- Adjudication -------------------------------------------------------------------
+
+
+@login_required
+def adjudicate_list(request: HttpRequest) -> HttpResponse:
+    _require_reviewer(request.user)
+    projects = list(sel.review_projects_for(user=request.user))
+    chosen = request.GET.get("project", "")
+    project = next((p for p in projects if str(p.pk) == chosen), projects[0] if projects else None)
+    context = {
+        "projects": projects,
+        "project": project,
+        "open": sel.disagreements(user=request.user, project=project) if project else [],
+        "log": list(sel.adjudication_log(user=request.user, project_id=project.pk if project else None)[:200]),
+    }
+    return render(request, "annotations/adjudicate_list.html", context)
+
+
+def final_result_from_post(*, project: Project, source: str, post: QueryDict) -> dict:
+    if source == Adjudication.Source.REVIEWERS:
+        return {"verdict": post.get("verdict", "").strip()}
+    if project.kind == Project.Kind.CLASSIFY:
+        result: dict = {"text": post.get("text", "")}
+        if project.multi_label:
+            result["labels"] = post.getlist("labels")
+        else:
+            result["label"] = post.get("label", "").strip()
+        return result
+    if project.kind == Project.Kind.COMPARE:
+        result = {"dimensions": {}, "rationale": post.get("rationale", "")}
+        for dim in project.comparison_dimensions:
+            choice = post.get(f"dim-{dim['key']}", "")
+            if choice:
+                result["dimensions"][dim["key"]] = {
+                    "choice": choice,
+                    "strength": post.get(f"dim-{dim['key']}-strength"),
+                }
+        if post.get("overall"):
+            result["overall"] = {"choice": post.get("overall"), "strength": post.get("overall-strength")}
+        return result
+    return {"text": post.get("text", "")}
+
+
+@login_required
+def adjudicate(request: HttpRequest, task_id: int) -> HttpResponse:
+    _require_reviewer(request.user)
+    source = request.POST.get("source") or request.GET.get("source") or Adjudication.Source.ANNOTATORS
+    if source not in Adjudication.Source.values:
+        source = Adjudication.Source.ANNOTATORS
+    context = sel.adjudication_context(user=request.user, task_id=task_id, source=source)
+    project = context["project"]
+    for i, a in enumerate(context["annotations"], start=1):
+        a.annotator_label = _annotator_label(annotation=a, project=project, index=i)
+        a.display = sel.result_display(project=project, result=a.result)
+    errors: dict = {}
+    posted: dict = {}
+    if request.method == "POST":
+        posted = request.POST
+        ids = [int(x) for x in request.POST.getlist("considered") if x.isdigit()]
+        try:
+            adjudication_create(
+                task=context["task"],
+                adjudicator=request.user,
+                source=source,
+                considered=sel.annotations_by_ids(task=context["task"], ids=ids),
+                final_result=final_result_from_post(project=project, source=source, post=request.POST),
+                reasoning=request.POST.get("reasoning", ""),
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            messages.success(request, f"Adjudication of task {task_id} recorded.")
+            return redirect(reverse("annotations:adjudicate_list") + f"?project={project.pk}")
+    context.update({"errors": errors, "posted": posted, "verdicts": Review.Verdict.choices})
+    return render(request, "annotations/adjudicate.html", context, status=422 if errors else 200)
