@@ -64,7 +64,7 @@ class _Sheet:
 
     def put(self, name: str, value: Any, why_none: str = "") -> None:
         if isinstance(value, float):
-            value = round(value, 6)
+            value = float(f"{value:.9g}")  # tidy JSON, precision kept for small ratios
         self.values[name] = value
         if value is None:
             self.undefined[name] = why_none or "not measurable from the recorded events"
@@ -81,6 +81,8 @@ def percentile(sorted_values: list[float], p: float) -> float:
 
 
 def _sample_sd(values: list[float]) -> float:
+    if max(values) == min(values):  # exactly 0, not a rounding residue of the mean
+        return 0.0
     mean = sum(values) / len(values)
     return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
@@ -475,7 +477,7 @@ def _attention(sheet: _Sheet, sessions: list[list[Ev]]) -> None:
             elif ev.kind == "vis" and ev.data.get("state") == "visible" and hidden_at is not None:
                 ended.append((hidden_at, ev.t))
                 hidden_at = None
-            size = _int(ev.data, "d") if ev.kind == "input" else _int(ev.data, "len") if ev.kind == "paste" else None
+            size = _int(ev.data, "d") if ev.kind == "input" else None  # a paste arrives as an input event too
             if size is None or size < LARGE_INSERTION_CHARS:
                 continue
             large_insertions += 1
@@ -536,7 +538,7 @@ def _navigation(sheet: _Sheet, sessions: list[list[Ev]], context: FeatureContext
             dwell[ref] += session[-1].t - started
     sheet.put("references_opened", opened)
     sheet.put("distinct_references_opened", len(dwell))
-    sheet.put("reference_dwell_ms", {ref: round(ms, 3) for ref, ms in sorted(dwell.items())})
+    sheet.put("reference_dwell_ms", dict(sorted(dwell.items())))
     sheet.put("reference_dwell_total_ms", sum(dwell.values()))
     sheet.put("reference_max_scroll", dict(sorted(scroll.items())))
     task_refs = [str(ref) for ref in context.reference_ids]
