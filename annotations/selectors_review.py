@@ -135,6 +135,32 @@ def evidence_flags(*, annotations: list[Annotation]) -> dict[int, list[dict]]:
     return out
 
 
+def queue_filters(data) -> tuple[dict, dict]:
+    """(filters for selectors_review.review_queue, errors naming any filter that was ignored)."""
+    filters: dict = {}
+    errors: dict[str, str] = {}
+    project = (data.get("project") or "").strip()
+    if project:
+        if project.isdigit():
+            filters["project_id"] = int(project)
+        else:
+            errors["project"] = f"Project must be a project id, not {project!r}."
+    kind = (data.get("kind") or "").strip()
+    if kind:
+        if kind in Project.Kind.values:
+            filters["kind"] = kind
+        else:
+            errors["kind"] = f"Kind must be one of {', '.join(Project.Kind.values)}, not {kind!r}."
+    for name in ("domain", "flag"):
+        value = (data.get(name) or "").strip()[:100]
+        if value:
+            filters[name] = value
+    for name, key in (("unreviewed", "unreviewed"), ("second", "needs_second")):
+        if data.get(name) in ("1", "on", "true"):
+            filters[key] = True
+    return filters, errors
+
+
 def queue_filter_options(*, user) -> dict:
     projects = list(review_projects_for(user=user))
     domains: set[str] = set()

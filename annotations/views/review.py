@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retar
 from annotations import hooks, roles
 from annotations import selectors_review as sel
 from annotations.models import Adjudication, Annotation, AnnotationVersion, Project, Review
+from annotations.selectors_review import queue_filters
 from annotations.services.review import adjudication_create, review_create
 
 OPENED_SALT = "annotations.review.opened"
@@ -29,32 +30,6 @@ def _require_reviewer(user) -> None:
 
 
 # --- Queue --------------------------------------------------------------------------
-
-
-def queue_filters(data: QueryDict) -> tuple[dict, dict]:
-    """(filters for selectors_review.review_queue, errors naming any filter that was ignored)."""
-    filters: dict = {}
-    errors: dict[str, str] = {}
-    project = (data.get("project") or "").strip()
-    if project:
-        if project.isdigit():
-            filters["project_id"] = int(project)
-        else:
-            errors["project"] = f"Project must be a project id, not {project!r}."
-    kind = (data.get("kind") or "").strip()
-    if kind:
-        if kind in Project.Kind.values:
-            filters["kind"] = kind
-        else:
-            errors["kind"] = f"Kind must be one of {', '.join(Project.Kind.values)}, not {kind!r}."
-    for name in ("domain", "flag"):
-        value = (data.get(name) or "").strip()[:100]
-        if value:
-            filters[name] = value
-    for name, key in (("unreviewed", "unreviewed"), ("second", "needs_second")):
-        if data.get(name) in ("1", "on", "true"):
-            filters[key] = True
-    return filters, errors
 
 
 def _filters_querystring(filters: dict) -> str:

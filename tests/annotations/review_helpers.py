@@ -28,7 +28,9 @@ def rubric_add(project: Project, *, dims=DIMENSIONS, scale=(1, 5)) -> Rubric:
 
 def submitted(project: Project, annotator, *, task=None, result=None, reviews_wanted: int | None = None) -> Annotation:
     task = task or project.tasks.exclude(annotations__annotator=annotator).order_by("id").first()
-    annotation = Annotation.objects.create(task=task, annotator=annotator, guideline_version=project.current_guideline())
+    annotation = Annotation.objects.create(
+        task=task, annotator=annotator, guideline_version=project.current_guideline()
+    )
     annotation_submit(annotation=annotation, result=result or {"text": f"An answer by {annotator.username}."})
     if reviews_wanted is not None:
         annotation.reviews_wanted = reviews_wanted

@@ -22,9 +22,7 @@ def project(make_project, annotator, other_annotator, reviewer):
 def test_invalid_scores_name_each_dimension_and_nothing_is_saved(project, annotator, reviewer):
     work = submitted(project, annotator)
     with pytest.raises(ValidationError) as caught:
-        review_create(
-            annotation=work, reviewer=reviewer, scores={"accuracy": 7, "clarity": "x"}, verdict="accept"
-        )
+        review_create(annotation=work, reviewer=reviewer, scores={"accuracy": 7, "clarity": "x"}, verdict="accept")
     errors = caught.value.message_dict
     assert errors["scores.accuracy"] == ["Accuracy must be from 1 to 5, not 7."]
     assert "Clarity must be a whole number from 1 to 5" in errors["scores.clarity"][0]
@@ -51,7 +49,10 @@ def test_verdict_feedback_and_exemplar_note_rules(project, annotator, reviewer):
 def test_review_records_rubric_guideline_version_and_time(project, annotator, reviewer):
     work = submitted(project, annotator)
     review = review_create(
-        annotation=work, reviewer=reviewer, scores={k: str(v) for k, v in GOOD.items()}, verdict="accept",
+        annotation=work,
+        reviewer=reviewer,
+        scores={k: str(v) for k, v in GOOD.items()},
+        verdict="accept",
         seconds_spent=42.26,
     )
     assert review.scores == GOOD
@@ -192,21 +193,33 @@ def test_adjudication_of_annotator_disagreement_is_logged(make_project, annotato
 
     with pytest.raises(ValidationError) as caught:
         adjudication_create(
-            task=task, adjudicator=reviewer, source="annotators", considered=[a, b],
-            final_result={"label": "purple"}, reasoning="",
+            task=task,
+            adjudicator=reviewer,
+            source="annotators",
+            considered=[a, b],
+            final_result={"label": "purple"},
+            reasoning="",
         )
     errors = caught.value.message_dict
     assert "Unknown label 'purple'" in errors["final_result.label"][0]
     assert errors["reasoning"] == ["Explain the decision: the reasoning is kept in the log."]
     with pytest.raises(PermissionDenied):
         adjudication_create(
-            task=task, adjudicator=annotator, source="annotators", considered=[a, b],
-            final_result={"label": "positive"}, reasoning="Mine.",
+            task=task,
+            adjudicator=annotator,
+            source="annotators",
+            considered=[a, b],
+            final_result={"label": "positive"},
+            reasoning="Mine.",
         )
 
     adjudication_create(
-        task=task, adjudicator=reviewer, source="annotators", considered=[a, b],
-        final_result={"label": "positive"}, reasoning="The text praises the product.",
+        task=task,
+        adjudicator=reviewer,
+        source="annotators",
+        considered=[a, b],
+        final_result={"label": "positive"},
+        reasoning="The text praises the product.",
     )
     (logged,) = Adjudication.objects.all()
     assert logged.final_result == {"label": "positive", "text": ""}
@@ -215,7 +228,9 @@ def test_adjudication_of_annotator_disagreement_is_logged(make_project, annotato
     assert disagreements(user=reviewer, project=project) == []
 
 
-def test_reviewers_who_disagree_on_the_verdict_go_to_adjudication(project, annotator, reviewer, make_user, project_admin):
+def test_reviewers_who_disagree_on_the_verdict_go_to_adjudication(
+    project, annotator, reviewer, make_user, project_admin
+):
     second = make_user("rev2", roles.REVIEWER)
     project.members.add(second)
     work = submitted(project, annotator, reviews_wanted=2)
@@ -224,8 +239,12 @@ def test_reviewers_who_disagree_on_the_verdict_go_to_adjudication(project, annot
     (item,) = disagreements(user=project_admin, project=project)
     assert item["source"] == Adjudication.Source.REVIEWERS and item["detail"] == "accept vs reject"
     adjudication_create(
-        task=work.task, adjudicator=project_admin, source="reviewers", considered=[work],
-        final_result={"verdict": "revise"}, reasoning="On topic but thin; one more pass.",
+        task=work.task,
+        adjudicator=project_admin,
+        source="reviewers",
+        considered=[work],
+        final_result={"verdict": "revise"},
+        reasoning="On topic but thin; one more pass.",
     )
     work.refresh_from_db()
     assert work.state == Annotation.State.RETURNED

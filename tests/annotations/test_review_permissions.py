@@ -1,0 +1,225 @@
+"""Who may see and do what on every review screen and API route: annotator (author), other annotator,
+reviewer and project admin."""
+
+import time
+
+import pytest
+from django.core import signing
+from django.template.loader import render_to_string
+
+from annotations import roles
+from annotations.models import Review
+from annotations.selectors_review import exemplars_for
+from annotations.services.people import roles_ensure
+from annotations.services.review import review_create
+from annotations.views.review import OPENED_SALT
+from tests.annotations.review_helpers import GOOD, rubric_add, submitted
+
+
+@pytest.fixture
+def setup(make_project, annotator, other_annotator, reviewer, project_admin):
+    project = make_project(members=[annotator, other_annotator, reviewer], tasks=4, double_review_rate=0.0)
+    rubric_add(project)
+    mine = submitted(project, annotator, result={"text": "Ann one's careful answer."})
+    theirs = submitted(project, other_annotator, result={"text": "Ann two's answer."})
+    return {"project": project, "mine": mine, "theirs": theirs}
+
+
+def screens(setup) -> dict[str, str]:
+    return {
+        "queue": "/review/",
+        "annotation": f"/review/{setup['mine'].pk}/",
+        "adjudication": "/adjudicate/",
+        "adjudicate task": f"/adjudicate/{setup['mine'].task_id}/",
+    }
+
+
+@pytest.mark.parametrize("who", ["annotator", "other_annotator"])
+def test_annotators_get_403_on_every_review_screen(client, setup, request, who):
+    client.force_login(request.getfixturevalue(who))
+    for name, url in {**screens(setup), "calibration": "/review/calibration/"}.items():
+        assert client.get(url).status_code == 403, name
+    response = client.post(
+        f"/review/{setup['mine'].pk}/", {"verdict": "accept", **{f"score-{k}": v for k, v in GOOD.items()}}
+    )
+    assert response.status_code == 403
+    assert Review.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["reviewer", "project_admin"])
+def test_reviewers_and_admins_open_the_review_screens(client, setup, request, who):
+    client.force_login(request.getfixturevalue(who))
+    for name, url in screens(setup).items():
+        assert client.get(url).status_code == 200, name
+    body = client.get("/review/").content.decode()
+    assert body.count('data-testid="queue-row"') == 2
+
+
+def test_only_project_admins_see_calibration(client, setup, reviewer, project_admin):
+    client.force_login(reviewer)
+    assert client.get("/review/calibration/").status_code == 403
+    client.force_login(project_admin)
+    body = client.get("/review/calibration/").content.decode()
+    assert 'data-testid="calibration-dimensions"' in body and "Accuracy" in body
+
+
+def test_a_reviewer_outside_the_project_sees_nothing_of_it(client, setup, make_user):
+    outsider = make_user("rev-out", roles.REVIEWER)
+    client.force_login(outsider)
+    assert 'data-testid="queue-empty"' in client.get("/review/").content.decode()
+    assert client.get(f"/review/{setup['mine'].pk}/").status_code == 404
+    assert client.get(f"/adjudicate/{setup['mine'].task_id}/").status_code == 404
+
+
+def test_a_reviewer_cannot_open_or_review_their_own_annotation(client, setup, make_user):
+    both = make_user("rev-ann", roles.REVIEWER)
+    both.groups.add(roles_ensure()[roles.ANNOTATOR])
+    setup["project"].members.add(both)
+    own = submitted(setup["project"], both)
+    client.force_login(both)
+    assert client.get(f"/review/{own.pk}/").status_code == 403
+    post = {"verdict": "accept", **{f"score-{k}": v for k, v in GOOD.items()}}
+    assert client.post(f"/review/{own.pk}/", post).status_code == 403
+    queue = client.get("/review/").content.decode()
+    assert f'data-annotation="{own.pk}"' not in queue and f'data-annotation="{setup["mine"].pk}"' in queue
+    assert Review.objects.count() == 0
+
+
+def test_review_form_saves_scores_with_server_measured_time(client, setup, reviewer):
+    client.force_login(reviewer)
+    mine = setup["mine"]
+    assert client.get(f"/review/{mine.pk}/").status_code == 200
+    opened = signing.dumps({"a": mine.pk, "u": reviewer.pk, "t": time.time() - 90}, salt=OPENED_SALT)
+    post = {"verdict": "accept", "opened": opened, "feedback": "Clear.", **{f"score-{k}": v for k, v in GOOD.items()}}
+    response = client.post(f"/review/{mine.pk}/", post)
+    assert response.status_code == 302  # to the next annotation in the queue
+    assert response["Location"] == f"/review/{setup['theirs'].pk}/"
+    review = Review.objects.get()
+    assert review.scores == GOOD and review.verdict == "accept"
+    assert 90 <= review.seconds_spent < 3600
+
+
+def test_review_form_refuses_a_forged_timer_and_names_missing_scores(client, setup, reviewer):
+    client.force_login(reviewer)
+    mine = setup["mine"]
+    forged = signing.dumps({"a": mine.pk, "u": reviewer.pk, "t": time.time() - 90}, salt="another salt")
+    response = client.post(f"/review/{mine.pk}/", {"verdict": "accept", "opened": forged, "score-accuracy": "4"})
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "timer is missing or altered" in body
+    assert Review.objects.count() == 0
+    good = signing.dumps({"a": mine.pk, "u": reviewer.pk, "t": time.time()}, salt=OPENED_SALT)
+    response = client.post(f"/review/{mine.pk}/", {"verdict": "accept", "opened": good, "score-accuracy": "4"})
+    body = response.content.decode()
+    assert "Score Clarity (1-5)." in body and "Score Completeness (1-5)." in body
+    assert 'value="4" checked' in body  # what was entered is kept
+
+
+def test_blind_review_hides_the_annotator(client, setup, reviewer):
+    project = setup["project"]
+    client.force_login(reviewer)
+    assert "ann1" in client.get(f"/review/{setup['mine'].pk}/").content.decode()
+    project.blind_review = True
+    project.save()
+    for url in ("/review/", f"/review/{setup['mine'].pk}/"):
+        body = client.get(url).content.decode()
+        assert "ann1" not in body.replace('data-testid="who">rev1', "") and "ann2" not in body, url
+
+
+def test_feedback_shows_only_reviews_of_my_own_work(client, setup, annotator, other_annotator, reviewer):
+    review_create(
+        annotation=setup["mine"], reviewer=reviewer, scores=GOOD, verdict="accept", feedback="Well sourced, ann1."
+    )
+    review_create(
+        annotation=setup["theirs"], reviewer=reviewer, scores=GOOD, verdict="reject", feedback="Secret to ann2."
+    )
+    client.force_login(annotator)
+    body = client.get("/feedback/").content.decode()
+    assert "Well sourced, ann1." in body and "Secret to ann2." not in body
+    assert body.count('data-testid="review-item"') == 1
+    assert "rev1" not in body.replace('data-testid="who">', "")  # reviewers are not named to annotators
+    client.force_login(other_annotator)
+    body = client.get("/feedback/").content.decode()
+    assert "Secret to ann2." in body and "Well sourced, ann1." not in body
+
+
+def test_returned_work_is_listed_with_a_revise_link(client, setup, annotator, reviewer):
+    review_create(
+        annotation=setup["mine"], reviewer=reviewer, scores=GOOD, verdict="revise", feedback="Add an example."
+    )
+    client.force_login(annotator)
+    body = client.get("/feedback/").content.decode()
+    assert 'data-testid="returned-item"' in body and "Add an example." in body
+    assert f'href="/work/{setup["project"].pk}/"' in body
+
+
+def test_exemplars_are_anonymised_and_only_where_the_project_allows(setup, reviewer):
+    project = setup["project"]
+    review_create(
+        annotation=setup["mine"],
+        reviewer=reviewer,
+        scores=GOOD,
+        verdict="accept",
+        exemplary=True,
+        exemplar_note="Cites the reference and answers every part.",
+    )
+    assert exemplars_for(project=project) == []
+    project.show_exemplars = True
+    project.save()
+    (example,) = exemplars_for(project=project)
+    assert example["note"] == "Cites the reference and answers every part."
+    assert example["display"]["text"] == "Ann one's careful answer."
+    assert not {"annotator", "annotator_id", "reviewer", "reviewer_id", "user"} & set(example)
+    html = render_to_string("annotations/exemplars.html", {"exemplars": [example]})
+    assert "Ann one&#x27;s careful answer." in html and "Cites the reference" in html
+    assert "ann1" not in html and "rev1" not in html
+    assert exemplars_for(project=project, exclude_task_id=setup["mine"].task_id) == []
+
+
+# --- API ------------------------------------------------------------------------------
+
+
+def test_api_lists_only_reviews_of_my_work(client, setup, annotator, other_annotator, reviewer):
+    review_create(annotation=setup["mine"], reviewer=reviewer, scores=GOOD, verdict="accept", feedback="For ann1.")
+    client.force_login(annotator)
+    rows = client.get("/api/reviews/").json()["results"]
+    assert [(r["annotation"], r["feedback"], r["scores"]) for r in rows] == [(setup["mine"].pk, "For ann1.", GOOD)]
+    assert "reviewer" not in rows[0]
+    client.force_login(other_annotator)
+    assert client.get("/api/reviews/").json()["results"] == []
+
+
+def test_api_create_review_permissions(client, setup, annotator, reviewer, project_admin, make_user):
+    body = {"annotation": setup["mine"].pk, "scores": GOOD, "verdict": "accept"}
+    client.force_login(annotator)
+    assert client.post("/api/reviews/", body, content_type="application/json").status_code == 403
+    client.force_login(reviewer)
+    response = client.post("/api/reviews/", {**body, "scores": {"accuracy": 9}}, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["scores.accuracy"] == ["Accuracy must be from 1 to 5, not 9."]
+    response = client.post("/api/reviews/", body, content_type="application/json")
+    assert response.status_code == 201 and response.json()["scores"] == GOOD
+    client.force_login(project_admin)
+    theirs = {**body, "annotation": setup["theirs"].pk, "verdict": "revise", "feedback": "More detail."}
+    assert client.post("/api/reviews/", theirs, content_type="application/json").status_code == 201
+    both = make_user("rev-ann", roles.REVIEWER)
+    both.groups.add(roles_ensure()[roles.ANNOTATOR])
+    setup["project"].members.add(both)
+    own = submitted(setup["project"], both)
+    client.force_login(both)
+    own_body = {**body, "annotation": own.pk}
+    assert client.post("/api/reviews/", own_body, content_type="application/json").status_code == 403
+
+
+def test_api_queue_is_for_reviewers_and_hides_own_work(
+    client, setup, annotator, other_annotator, reviewer, project_admin
+):
+    for who in (annotator, other_annotator):
+        client.force_login(who)
+        assert client.get("/api/reviews/queue/").status_code == 403
+    client.force_login(reviewer)
+    ids = [row["id"] for row in client.get("/api/reviews/queue/").json()]
+    assert ids == [setup["mine"].pk, setup["theirs"].pk]  # oldest submitted first
+    client.force_login(project_admin)
+    assert len(client.get("/api/reviews/queue/?project=" + str(setup["project"].pk)).json()) == 2
+    assert client.get("/api/reviews/queue/?kind=poetry").status_code == 400
