@@ -1,0 +1,260 @@
+"""The instrumented editor in real Chromium under daphne: nothing lost, nothing private kept.
+
+Typing goes through Playwright's keyboard (trusted key and input events, like a person's); the
+paste goes through Chromium's own clipboard (written with navigator.clipboard after granting the
+clipboard permissions, then Control+V), so the page sees a real, trusted paste event.
+"""
+
+import json
+import re
+import threading
+
+import pytest
+
+from annotations.models import Annotation, Project
+from telemetry.models import AnnotationSignals, EditorSession, Event, QuarantinedEvent
+
+pytestmark = pytest.mark.e2e
+
+KEY_CLASSES = {"letter", "digit", "punct", "space", "enter", "backspace", "delete", "nav", "modifier", "other"}
+# A word that appears nowhere in the page: where it is stored shows what the telemetry keeps.
+MARKER = "quokka"
+LONG_REFERENCE = "\n\n".join(f"Paragraph {i} of the style sheet: prefer plain words." for i in range(60))
+PASTED = (
+    "Photosynthesis turns light, water and carbon dioxide into sugar and oxygen. The light reactions "
+    "split water in the thylakoid membranes; the Calvin cycle then fixes carbon in the stroma."
+)
+
+
+def _telemetry(page) -> list[dict]:
+    return page.evaluate("() => window.scriptoriumTelemetry.sessions()")
+
+
+def _session_id(url: str) -> str:
+    return re.fullmatch(r"/ws/telemetry/([0-9a-f-]+)/", url).group(1)
+
+
+def _wait_connected(page):
+    page.wait_for_function(
+        "() => { const t = window.scriptoriumTelemetry; "
+        "return t && t.sessions().some(s => s.capturing && s.connected); }"
+    )
+
+
+def _wait_all_delivered(page, timeout=30_000):
+    """Every event of every session this tab produced is acknowledged by the server."""
+    page.wait_for_function(
+        """() => { const t = window.scriptoriumTelemetry;
+                   return t && t.pending() === 0 && t.sessions().every(s => s.acked === s.lastSeq && !s.refused); }""",
+        timeout=timeout,
+    )
+
+
+def _type_like_a_person(page, text: str):
+    """Word by word with uneven speed, as people type (a fixed delay would look like a transcription)."""
+    delays = [95, 140, 110, 180, 120, 160, 100, 210]
+    for i, word in enumerate(text.split(" ")):
+        if i:
+            page.keyboard.press("Space")
+        page.keyboard.type(word, delay=delays[i % len(delays)])
+        if i % 5 == 4:
+            page.wait_for_timeout(450)
+
+
+def _stored_seqs(session_id) -> list[int]:
+    return list(Event.objects.filter(session_id=session_id).order_by("seq").values_list("seq", flat=True))
+
+
+def _work_project(make_project, annotator, **fields) -> Project:
+    project = make_project(Project.Kind.WRITE, members=[annotator], tasks=2, slug="essays", **fields)
+    for task in project.tasks.all():
+        task.references = [{"id": "style", "title": "Style sheet", "body": LONG_REFERENCE}]
+        task.save(update_fields=["references"])
+    return project
+
+
+def test_nothing_lost_across_reload_and_restart_and_signals_tell_paste_from_writing(
+    page, login, annotator, make_project, daphne_server
+):
+    project = _work_project(make_project, annotator)
+    login("ann1")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=daphne_server.url)
+    page.goto(f"/work/{project.pk}/")
+    notice = page.get_by_test_id("telemetry-notice")
+    assert notice.is_visible()
+    assert "never the characters" in notice.inner_text()
+    _wait_connected(page)
+    first_task = page.locator("#work-area").get_attribute("data-task-id")
+
+    # Read the reference: open it, scroll to its end, close it.
+    page.locator("details[data-reference-id=style] summary").click()
+    page.locator("details[data-reference-id=style] .reference-body").evaluate("el => el.scrollTop = el.scrollHeight")
+    page.wait_for_timeout(400)
+    page.locator("details[data-reference-id=style] summary").click()
+
+    # Write, revise, pause, and reload mid-typing (the last events are not even batched yet).
+    editor = page.locator("textarea[data-instrument][name=text]")
+    editor.click()
+    _type_like_a_person(page, f"The {MARKER} lives on islands")
+    for _ in range(7):
+        page.keyboard.press("Backspace")
+    _type_like_a_person(page, "Rottnest")
+    page.wait_for_timeout(2300)  # a pause: a snapshot
+    page.keyboard.type(" and", delay=60)
+    reloaded_from = next(s for s in _telemetry(page) if s["capturing"])
+    page.reload()
+    _wait_connected(page)
+
+    # The new page resends the old session's leftovers to the old session, then writes anew.
+    editor.click()
+    _type_like_a_person(page, f"The {MARKER} is a small marsupial that lives on Rottnest Island")
+
+    # Restart the server while the annotator keeps typing.
+    restart = threading.Thread(target=daphne_server.restart)
+    restart.start()
+    _type_like_a_person(page, " near Perth, where it has few predators and plenty of shade.")
+    restart.join()
+    page.keyboard.press("Enter")
+    _type_like_a_person(page, "It eats leaves and grasses.")
+    page.wait_for_function(  # reconnected to the restarted server
+        "() => window.scriptoriumTelemetry.sessions().some(s => s.capturing && s.connected)", timeout=30_000
+    )
+
+    page.get_by_test_id("submit").click()
+    page.wait_for_function(
+        "first => document.querySelector('#work-area').dataset.taskId !== first", arg=first_task, timeout=15_000
+    )
+
+    # The second task: a short lead-in, then the answer pasted from outside the page.
+    _wait_connected(page)
+    page.evaluate("text => navigator.clipboard.writeText(text)", PASTED)
+    editor.click()
+    page.keyboard.type("Answer: ", delay=120)
+    page.keyboard.press("Control+V")
+    page.wait_for_function("n => document.querySelector('textarea[name=text]').value.length >= n", arg=len(PASTED))
+    page.get_by_test_id("submit").click()
+    page.get_by_test_id("all-done").wait_for()
+
+    _wait_all_delivered(page)
+    summaries = _telemetry(page)
+
+    composed = Annotation.objects.get(task__project=project, task__pk=int(first_task))
+    pasted = Annotation.objects.exclude(pk=composed.pk).get(task__project=project)
+    assert composed.state == pasted.state == Annotation.State.SUBMITTED
+    assert composed.result["text"].startswith(f"The {MARKER} is a small marsupial")
+    assert pasted.result["text"] == "Answer: " + PASTED
+
+    # Every event of every session stored exactly once: seqs 1..N, N the client's last seq.
+    sessions = {str(s.pk): s for s in EditorSession.objects.filter(annotation__task__project=project)}
+    assert len(sessions) == 3  # first page, after the reload, the second task
+    by_url = {_session_id(s["url"]): s for s in summaries}
+    assert set(by_url) == set(sessions)
+    for session_id, summary in by_url.items():
+        assert summary["quarantined"] == 0
+        assert _stored_seqs(session_id) == list(range(1, summary["lastSeq"] + 1)), session_id
+    assert not QuarantinedEvent.objects.exists()
+    # The reloaded page's unacked tail (at least the "hidden" of the unload) was kept in
+    # sessionStorage and sent to its own, older session by the next page.
+    old_id = _session_id(reloaded_from["url"])
+    assert by_url[old_id]["restored"] >= 1
+    assert by_url[old_id]["lastSeq"] > reloaded_from["lastSeq"]
+    assert Event.objects.filter(session_id=old_id).last().data == {"state": "hidden"}
+    # The session that was live while the server restarted reconnected and resent.
+    restarted = [s for s in by_url.values() if s["connections"] >= 2]
+    assert len(restarted) == 1
+    old_revs = Event.objects.filter(session_id=old_id, kind="rev")
+    assert any(r.data["text"] == f"The {MARKER} lives on Rottnest" and r.data["why"] == "pause" for r in old_revs)
+    # The submit snapshot holds the submitted text, and the server knows the final seq.
+    for annotation in (composed, pasted):
+        latest = annotation.editor_sessions.order_by("-created_at").first()
+        assert latest.final_seq is not None and latest.closed_at is not None
+        submit_rev = Event.objects.get(session=latest, kind="rev", data__why="submit")
+        assert submit_rev.data["text"] == annotation.result["text"]
+        assert submit_rev.seq <= latest.final_seq
+        assert annotation.active_seconds > 0
+
+    # What was captured: references read, revisions, the paste with its source and hash.
+    composed_events = Event.objects.filter(session__annotation=composed)
+    assert {(e.data["ref"], e.data["action"]) for e in composed_events.filter(kind="nav")} == {
+        ("style", "open"),
+        ("style", "close"),
+    }
+    assert max(e.data["frac"] for e in composed_events.filter(kind="scroll")) == 1
+    assert composed_events.filter(kind="key", data__cls="backspace").count() >= 7
+    assert composed_events.filter(kind="input", data__it="deleteContentBackward").count() >= 7
+    assert not composed_events.filter(kind="paste").exists()
+    paste = Event.objects.get(session__annotation=pasted, kind="paste")
+    assert paste.data["len"] == len(PASTED) and paste.data["src"] == "external" and paste.data["trusted"] is True
+    assert re.fullmatch(r"[0-9a-f]{16}", paste.data["h"])
+    paste_input = Event.objects.get(session__annotation=pasted, kind="input", data__it="insertFromPaste")
+    assert paste_input.data["d"] == len(PASTED) and paste_input.data["pos"] == len("Answer: ")
+
+    # No typed character is stored outside the snapshots of the text itself.
+    for event in Event.objects.filter(session__annotation__task__project=project).exclude(kind="rev"):
+        assert MARKER not in json.dumps(event.data)
+        if event.kind == "key":
+            assert set(event.data) <= {"cls", "rep", "field", "trusted"}
+            assert event.data["cls"] in KEY_CLASSES
+    assert Event.objects.filter(kind="key", data__cls="letter").count() > 100
+
+    # The signals tell the pasted answer from the composed one.
+    composed_signals = AnnotationSignals.objects.get(annotation=composed)
+    pasted_signals = AnnotationSignals.objects.get(annotation=pasted)
+    assert composed_signals.features["pasted_fraction"] == 0
+    assert pasted_signals.features["pasted_fraction"] > 0.9
+    assert "paste_dominant" in {f["flag"] for f in pasted_signals.flags}
+    assert composed_signals.flags == []
+
+
+def test_password_field_produces_nothing(page, annotator):
+    sockets = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", "ann1")
+    page.locator("input[name=password]").press_sequentially("hunter2-secret", delay=20)
+    assert sockets == []  # the login page loads no telemetry at all
+
+    # Even a form marked for telemetry (were the module ever on such a page) ignores a password.
+    page.evaluate("document.querySelector('form').setAttribute('data-telemetry-url', '/ws/telemetry/x/')")
+    page.add_script_tag(url="/static/js/telemetry.js", type="module")
+    page.wait_for_function("() => window.scriptoriumTelemetry && window.scriptoriumTelemetry.sessions().length === 1")
+    page.locator("input[name=password]").press_sequentially("more-secret", delay=20)
+    page.locator("input[name=password]").press("Control+A")
+    page.locator("input[name=password]").press("Control+C")
+    page.wait_for_timeout(600)
+    assert [s["lastSeq"] for s in _telemetry(page)] == [0]
+    assert not Event.objects.exists()
+
+
+def test_telemetry_off_opens_no_socket_and_says_so(page, login, annotator, make_project):
+    project = _work_project(make_project, annotator, telemetry_enabled=False)
+    login("ann1")
+    sockets = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    page.goto(f"/work/{project.pk}/")
+    notice = page.get_by_test_id("telemetry-notice")
+    assert notice.is_visible()
+    assert "off" in notice.inner_text()
+    assert page.locator("[data-telemetry-url]").count() == 0
+    page.locator("textarea[name=text]").click()
+    page.keyboard.type("Nothing about this is recorded.", delay=20)
+    page.wait_for_timeout(600)
+    assert sockets == []
+    assert not EditorSession.objects.exists()
+    assert not Event.objects.exists()
+
+
+def test_compare_rationale_is_instrumented(page, login, annotator, make_project):
+    project = make_project(Project.Kind.COMPARE, members=[annotator], tasks=1, slug="pairs")
+    login("ann1")
+    page.goto(f"/work/{project.pk}/")
+    _wait_connected(page)
+    page.locator("textarea[data-instrument][name=rationale]").click()
+    page.keyboard.type("Left is clearer.", delay=40)
+    page.locator("textarea[data-instrument][name=rationale]").blur()
+    _wait_all_delivered(page)
+    events = Event.objects.filter(session__annotation__task__project=project)
+    assert {e.data.get("field") for e in events.filter(kind__in=["key", "input", "focus", "blur", "rev"])} == {
+        "rationale"
+    }
+    assert events.get(kind="rev").data == {"field": "rationale", "text": "Left is clearer.", "why": "blur"}
