@@ -105,7 +105,16 @@ function initWorkArea() {
   }
 }
 
+// Out-of-band error slots replace only the message: mark their field's box to match.
+function markInvalid() {
+  for (const error of document.querySelectorAll('#work-area .field-error')) {
+    const box = error.closest('.pref-row, .editor, fieldset');
+    if (box) box.classList.toggle('invalid', Boolean(error.textContent.trim()));
+  }
+}
+
 function focusFirstError() {
+  markInvalid();
   const error = [...document.querySelectorAll('#work-area .field-error')].find((e) => e.textContent.trim());
   if (!error) return;
   const row = error.closest('.pref-row');
