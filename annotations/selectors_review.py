@@ -237,8 +237,9 @@ def returned_annotations_for(*, user, project: Project | None = None) -> QuerySe
 def score_history(*, user) -> dict[str, dict]:
     """Per rubric dimension, how the user's scores move with experience.
 
-    x is the n-th annotation the user submitted (by first submission, across projects), y the score a
-    reviewer gave it; {dimension key: {"name", "min", "max", "points": [(n, score, review_id)]}}."""
+    x is the n-th annotation the user submitted (by first submission, across projects), y the score
+    reviewers gave it (the mean when several reviews scored it);
+    {dimension key: {"name", "min", "max", "points": [[n, score], ...]}} ordered by n."""
     firsts = (
         Annotation.objects.filter(annotator=user, versions__isnull=False)
         .annotate(first_submitted=Min("versions__submitted_at"))
@@ -247,6 +248,7 @@ def score_history(*, user) -> dict[str, dict]:
     )
     rank = {annotation_id: n for n, annotation_id in enumerate(firsts, start=1)}
     series: dict[str, dict] = {}
+    scores: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
     reviews = (
         Review.objects.filter(annotation__annotator=user)
         .prefetch_related("rubric__dimensions")
@@ -256,7 +258,7 @@ def score_history(*, user) -> dict[str, dict]:
         names = {d.key: d for d in review.rubric.dimensions.all()} if review.rubric else {}
         for key, score in (review.scores or {}).items():
             dim = names.get(key)
-            entry = series.setdefault(
+            series.setdefault(
                 key,
                 {
                     "name": dim.name if dim else key,
@@ -266,10 +268,10 @@ def score_history(*, user) -> dict[str, dict]:
                 },
             )
             n = rank.get(review.annotation_id)
-            if n is not None:
-                entry["points"].append([n, score, review.pk])
-    for entry in series.values():
-        entry["points"].sort()
+            if n is not None and isinstance(score, int | float):
+                scores[key][n].append(score)
+    for key, entry in series.items():
+        entry["points"] = [[n, round(sum(v) / len(v), 2)] for n, v in sorted(scores[key].items())]
     return series
 
 

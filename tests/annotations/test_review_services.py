@@ -249,3 +249,65 @@ def test_reviewers_who_disagree_on_the_verdict_go_to_adjudication(
     work.refresh_from_db()
     assert work.state == Annotation.State.RETURNED
     assert Adjudication.objects.get().final_result == {"verdict": "revise"}
+
+
+def test_queue_filters_and_the_order_hook(project, annotator, other_annotator, reviewer, make_user, monkeypatch):
+    from annotations import hooks
+
+    second = make_user("rev2", roles.REVIEWER)
+    project.members.add(second)
+    tasks = list(project.tasks.order_by("id"))
+    tasks[0].domain_tags = ["biology"]
+    tasks[0].save()
+    bio = submitted(project, annotator, task=tasks[0])
+    double = submitted(project, annotator, task=tasks[1], reviews_wanted=2)
+    plain = submitted(project, other_annotator, task=tasks[2])
+    review_create(annotation=double, reviewer=second, scores=GOOD, verdict="accept")
+
+    def ids(**filters):
+        return [a.pk for a in review_queue(user=reviewer, **filters)]
+
+    assert ids() == [bio.pk, double.pk, plain.pk]  # default: oldest submitted first
+    assert ids(unreviewed=True) == [bio.pk, plain.pk]
+    assert ids(needs_second=True) == [double.pk]
+    assert ids(domain="biology") == [bio.pk]
+    assert ids(kind="classify") == []
+
+    monkeypatch.setitem(
+        hooks._registry,
+        "export_provenance",
+        [
+            lambda *, annotations: {
+                plain.pk: {"flags": [{"flag": "paste_dominant", "values": {"pasted_fraction": 0.9}}]}
+            }
+        ],
+    )
+    assert ids(flag="paste_dominant") == [plain.pk]
+    assert review_queue(user=reviewer, flag="paste_dominant")[0].evidence_flags[0]["flag"] == "paste_dominant"
+    monkeypatch.setitem(
+        hooks._registry,
+        "review_queue_order",
+        [lambda *, annotations, user: annotations.order_by("-submitted_at", "-id")],
+    )
+    assert ids() == [plain.pk, double.pk, bio.pk]
+
+
+def test_score_history_follows_my_nth_annotation(project, annotator, reviewer, make_user):
+    from annotations.selectors_review import score_history
+
+    second = make_user("rev2", roles.REVIEWER)
+    project.members.add(second)
+    first = submitted(project, annotator)
+    later = submitted(project, annotator, reviews_wanted=2)
+    review_create(annotation=first, reviewer=reviewer, scores={**GOOD, "accuracy": 2}, verdict="accept")
+    review_create(annotation=later, reviewer=reviewer, scores={**GOOD, "accuracy": 4}, verdict="accept")
+    review_create(annotation=later, reviewer=second, scores={**GOOD, "accuracy": 5}, verdict="accept")
+    history = score_history(user=annotator)
+    assert set(history) == {"accuracy", "clarity", "completeness"}
+    assert history["accuracy"]["name"] == "Accuracy" and (history["accuracy"]["min"], history["accuracy"]["max"]) == (
+        1,
+        5,
+    )
+    assert history["accuracy"]["points"] == [[1, 2.0], [2, 4.5]]  # two reviews of the 2nd: their mean
+    assert history["clarity"]["points"] == [[1, 5.0], [2, 5.0]]
+    assert score_history(user=reviewer) == {}

@@ -1,0 +1,77 @@
+"""The review console in real Chromium: keyboard scoring reaches the annotator's feedback page, and the
+console refuses reviewers' own work and annotators."""
+
+import pytest
+
+from annotations import roles
+from annotations.models import Review
+from annotations.services.people import roles_ensure
+from tests.annotations.review_helpers import rubric_add, submitted
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def work(make_project, annotator, reviewer):
+    project = make_project(members=[annotator, reviewer], tasks=2, double_review_rate=0.0, slug="essays")
+    rubric_add(project)
+    return submitted(project, annotator, result={"text": "Photosynthesis stores light as sugar."})
+
+
+def test_reviewer_scores_every_dimension_by_keyboard_and_the_annotator_sees_it(page, login, work):
+    login("rev1")
+    page.goto("/review/")
+    assert page.get_by_test_id("queue-hints").is_visible()
+    page.locator("[data-testid=queue-row]").first.wait_for()
+    page.keyboard.press("j")  # one row only: stays on it
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/review/{work.pk}/")
+    assert "Photosynthesis stores light as sugar." in page.get_by_test_id("the-annotation").inner_text()
+    assert page.get_by_test_id("score-hints").is_visible()
+
+    # Focus starts on the first dimension; each number key scores it and moves to the next.
+    page.keyboard.press("4")
+    page.keyboard.press("5")
+    page.keyboard.press("3")
+    assert page.locator("input[name=score-accuracy][value='4']").is_checked()
+    assert page.locator("input[name=score-clarity][value='5']").is_checked()
+    assert page.locator("input[name=score-completeness][value='3']").is_checked()
+    page.keyboard.press("r")  # revise: focuses the feedback box
+    page.keyboard.type("Name the two stages of photosynthesis.")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url("**/review/")  # nothing else waiting: back to the queue
+    assert page.get_by_test_id("queue-empty").is_visible()
+
+    review = Review.objects.get()
+    assert (review.scores, review.verdict) == ({"accuracy": 4, "clarity": 5, "completeness": 3}, "revise")
+
+    page.click("button:has-text('Log out')")
+    login("ann1")
+    page.goto("/feedback/")
+    item = page.get_by_test_id("review-item")
+    assert "Revise" in item.inner_text()
+    assert item.get_by_test_id("feedback-text").inner_text() == "Name the two stages of photosynthesis."
+    assert item.get_by_test_id("score-accuracy").inner_text().split() == ["Accuracy", "4", "/", "5"]
+    assert item.get_by_test_id("score-clarity").inner_text().split() == ["Clarity", "5", "/", "5"]
+    assert item.get_by_test_id("score-completeness").inner_text().split() == ["Completeness", "3", "/", "5"]
+    assert page.get_by_test_id("returned-item").is_visible()
+    assert page.locator("canvas[data-score-chart]").count() == 3
+
+
+def test_reviewer_cannot_open_their_own_annotation(page, login, work, make_user):
+    both = make_user("revann", roles.REVIEWER)
+    both.groups.add(roles_ensure()[roles.ANNOTATOR])
+    work.task.project.members.add(both)
+    own = submitted(work.task.project, both)
+    login("revann")
+    response = page.goto(f"/review/{own.pk}/")
+    assert response.status == 403
+    page.goto("/review/")
+    assert page.locator(f"[data-annotation='{own.pk}']").count() == 0
+    assert page.locator(f"[data-annotation='{work.pk}']").count() == 1
+
+
+def test_annotator_gets_403_on_the_review_console(page, login, work):
+    login("ann1")
+    assert page.goto("/review/").status == 403
+    assert page.goto(f"/review/{work.pk}/").status == 403
