@@ -1,6 +1,17 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
 from annotations import models as m
+from annotations.services.io import IMPORT_FORMATS, tasks_import_file
+
+
+class TaskImportForm(forms.Form):
+    file = forms.FileField(help_text='JSONL, CSV or Label Studio task JSON (a list of {"data": {...}}).')
+    format = forms.ChoiceField(choices=[("", "From the file name")] + [(f, f) for f in IMPORT_FORMATS], required=False)
 
 
 class GuidelineInline(admin.StackedInline):
@@ -17,6 +28,41 @@ class ProjectAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["members"]
     inlines = [GuidelineInline]
+    actions = ["import_tasks_action"]
+    change_form_template = "admin/annotations/project/change_form.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_tasks_view)
+        return [path("<int:project_id>/import/", view, name="annotations_project_import")] + super().get_urls()
+
+    @admin.action(description="Import tasks into the selected project")
+    def import_tasks_action(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one project to import tasks into.", level="error")
+            return None
+        return redirect(reverse("admin:annotations_project_import", args=[queryset.get().pk]))
+
+    def import_tasks_view(self, request, project_id: int):
+        """Upload a file; the page shows what was created, skipped and refused (by line)."""
+        project = get_object_or_404(m.Project, pk=project_id)
+        if not self.has_change_permission(request, project):
+            raise PermissionDenied
+        report = None
+        form = TaskImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            report = tasks_import_file(
+                project=project, stream=upload.file, fmt=form.cleaned_data["format"] or None, name=upload.name
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": project,
+            "title": f"Import tasks into {project}",
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(request, "admin/annotations/project/import_tasks.html", context)
 
 
 @admin.register(m.GuidelineVersion)
