@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from annotations import roles
-from annotations.models import Annotation, Assignment, GuidelineVersion, Project, Task
+from annotations.models import Annotation, Assignment, GuidelineVersion, Project, Review, Task
 
 
 def project_for_work(*, user, project_id: int) -> Project:
@@ -73,3 +73,18 @@ def work_waiting_by_project(*, user, project_ids: list[int]) -> dict[int, dict]:
         ).values_list("task__project_id", flat=True)
     )
     return {pid: {"waiting": waiting.get(pid, 0), "in_progress": pid in in_progress} for pid in project_ids}
+
+
+def returned_reviews(*, annotation: Annotation) -> list[Review]:
+    """For work sent back: the reviews of the version that was returned (the annotator's own work)."""
+    if annotation.state != Annotation.State.RETURNED:
+        return []
+    return list(annotation.reviews.filter(annotation_version=annotation.version).order_by("created_at"))
+
+
+def returned_waiting(*, user, project: Project, exclude: Annotation | None = None) -> list[Annotation]:
+    """The caller's annotations in this project sent back for revision, oldest first."""
+    qs = Annotation.objects.filter(annotator=user, task__project=project, state=Annotation.State.RETURNED)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return list(qs.order_by("submitted_at", "id")[:20])

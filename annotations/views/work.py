@@ -9,18 +9,20 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 from markdown_it import MarkdownIt
 
 from annotations import hooks
-from annotations.models import Annotation, Project
+from annotations.models import Annotation, Assignment, Project
 from annotations.parsing import error_slots, form_state, number_from_post, result_from_post, screen_errors
 from annotations.selectors import annotations_done_today
 from annotations.selectors_work import (
     annotation_for_work,
     guideline_changes_since_last_work,
     project_for_work,
+    returned_reviews,
+    returned_waiting,
     work_waiting_by_project,
 )
 from annotations.services.routing import assignment_next
@@ -32,6 +34,10 @@ SCREENS = {
     Project.Kind.COMPARE: "annotations/compare.html",
 }
 FEEDBACK = "annotations/annotate.html#form-feedback"
+NOT_ASSIGNED = (
+    "This task is no longer assigned to you (it was skipped or its time ran out), so it cannot be submitted. "
+    "Your text is still here: copy it if you need it."
+)
 # Guidelines are written by project admins but rendered for everyone: raw HTML stays text.
 _markdown = MarkdownIt("commonmark", {"html": False})
 
@@ -68,6 +74,8 @@ def _work_context(
         "skip_reason": skip_reason,
         "done_today": annotations_done_today(user=request.user),
         "waiting": work_waiting_by_project(user=request.user, project_ids=[project.pk])[project.pk]["waiting"],
+        "returned_reviews": returned_reviews(annotation=annotation),
+        "returned_waiting": returned_waiting(user=request.user, project=project, exclude=annotation),
     }
     if project.kind == Project.Kind.COMPARE:
         left = annotation.left_response or "a"
@@ -75,6 +83,19 @@ def _work_context(
         context["left_text"] = payload.get(f"response_{left}", "")
         context["right_text"] = payload.get(f"response_{right}", "")
     return context
+
+
+def _workable(annotation: Annotation) -> bool:
+    """Sent back for revision, or a draft whose claim is still active."""
+    if annotation.state == Annotation.State.RETURNED:
+        return True
+    assignment = annotation.assignment
+    return (
+        annotation.state == Annotation.State.DRAFT
+        and assignment is not None
+        and assignment.state == Assignment.State.ACTIVE
+        and assignment.expires_at >= timezone.now()
+    )
 
 
 def _next_screen(request: HttpRequest, project: Project) -> HttpResponse:
@@ -87,6 +108,7 @@ def _next_screen(request: HttpRequest, project: Project) -> HttpResponse:
                 annotator=request.user, task__project=project, state=Annotation.State.SUBMITTED
             ).count(),
             "done_today": annotations_done_today(user=request.user),
+            "returned_waiting": returned_waiting(user=request.user, project=project),
         }
         return render(request, _screen(request, "annotations/done.html"), context)
     annotation = annotation_start(assignment=assignment)
@@ -113,11 +135,17 @@ def work(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def work_post(request: HttpRequest, project_id: int, annotation_id: int) -> HttpResponse:
-    """Submit (default), save a draft ("action=draft") or skip with a reason ("action=skip")."""
+@require_http_methods(["GET", "POST"])
+def work_annotation(request: HttpRequest, project_id: int, annotation_id: int) -> HttpResponse:
+    """GET: one of the caller's annotations (a task in progress, or work sent back for revision).
+    POST: submit (default), save a draft ("action=draft") or skip with a reason ("action=skip")."""
     project = project_for_work(user=request.user, project_id=project_id)
     annotation = annotation_for_work(user=request.user, project=project, annotation_id=annotation_id)
+    if request.method == "GET":
+        if not _workable(annotation):
+            return redirect("annotations:work", project.pk)
+        context = _work_context(request, project=project, annotation=annotation)
+        return render(request, _screen(request, SCREENS[project.kind]), context)
     action = request.POST.get("action", "submit")
     if action == "skip":
         return _skip(request, project=project, annotation=annotation)
@@ -129,6 +157,8 @@ def work_post(request: HttpRequest, project_id: int, annotation_id: int) -> Http
         if action == "draft":
             annotation_save_draft(annotation=annotation, result=result, active_seconds=active_seconds)
         else:
+            if not _workable(annotation):
+                raise ValidationError({"result": NOT_ASSIGNED})
             annotation_submit(
                 annotation=annotation,
                 result=result,
@@ -148,7 +178,7 @@ def work_post(request: HttpRequest, project_id: int, annotation_id: int) -> Http
         if request.htmx:
             return _feedback(request, message=saved, ok=True, slots=error_slots(project=project), errors={})
         messages.success(request, saved)
-        return redirect("annotations:work", project.pk)
+        return redirect(request.path)
     if request.htmx:
         return _next_screen(request, project)
     return redirect("annotations:work", project.pk)

@@ -13,7 +13,7 @@ def work_url(project):
 
 
 def post_url(annotation):
-    return reverse("annotations:work-post", args=[annotation.task.project_id, annotation.pk])
+    return reverse("annotations:work_annotation", args=[annotation.task.project_id, annotation.pk])
 
 
 def claim(client, user, project):
@@ -298,3 +298,41 @@ def test_home_offers_start_then_continue(client, annotator, make_project):
     body = client.get("/").content.decode()
     assert ">Continue</a>" in body and 'data-testid="waiting-essays">1' in body
     assert 'data-testid="shortcut-hints"' in body
+
+
+def test_work_sent_back_for_revision_is_revised_on_its_own_screen(client, annotator, reviewer, make_project):
+    from annotations.models import Review
+
+    project = make_project(Project.Kind.WRITE, members=[annotator], tasks=1)
+    _, annotation = claim(client, annotator, project)
+    client.post(post_url(annotation), {"text": "First try"})
+    Review.objects.create(
+        annotation=annotation, reviewer=reviewer, verdict=Review.Verdict.REVISE, feedback="Name the Calvin cycle."
+    )
+    Annotation.objects.filter(pk=annotation.pk).update(state=Annotation.State.RETURNED)
+    # The all-done screen points to it, and its own screen shows the earlier text and the feedback.
+    assert f'href="{post_url(annotation)}"' in client.get(work_url(project)).content.decode()
+    body = client.get(post_url(annotation)).content.decode()
+    assert "First try</textarea>" in body and "Name the Calvin cycle." in body
+    assert 'id="skip-form"' not in body  # a returned task cannot be skipped
+    client.post(post_url(annotation), {"text": "Second try: the Calvin cycle fixes carbon."})
+    annotation.refresh_from_db()
+    assert annotation.state == Annotation.State.SUBMITTED and annotation.version == 2
+    assert [v.result["text"] for v in annotation.versions.order_by("number")] == [
+        "First try",
+        "Second try: the Calvin cycle fixes carbon.",
+    ]
+    # Handed in: its screen now leads back to the work screen.
+    response = client.get(post_url(annotation))
+    assert response.status_code == 302 and response["Location"] == work_url(project)
+
+
+def test_a_skipped_task_cannot_be_submitted_afterwards(client, annotator, make_project):
+    project = make_project(Project.Kind.WRITE, members=[annotator], tasks=2)
+    _, annotation = claim(client, annotator, project)
+    client.post(post_url(annotation), {"action": "skip", "skip_reason": "Broken prompt"})
+    response = client.post(post_url(annotation), {"text": "Late answer"}, **HX)
+    assert "no longer assigned to you" in response.content.decode()
+    annotation.refresh_from_db()
+    assert annotation.state == Annotation.State.DRAFT
+    assert Task.objects.get(pk=annotation.task_id).slots_taken == 0
