@@ -10,12 +10,13 @@ None for this annotation: a value that cannot be measured stays None with its re
 that would read as a measurement. The families follow ARCHITECTURE.md "Signals".
 """
 
-import difflib
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+from telemetry.textdiff import edit_distance
 
 PRODUCTION_KEYS = frozenset({"letter", "digit", "punct", "space", "enter"})
 REVISION_KEYS = frozenset({"backspace", "delete"})
@@ -89,42 +90,6 @@ def _sample_sd(values: list[float]) -> float:
 
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
-
-
-def text_diff(before: str, after: str) -> list[tuple[str, str]]:
-    """[(op, text)] with op in equal|insert|delete, turning `before` into `after`.
-
-    The common prefix and suffix are cut first: consecutive snapshots usually differ in one place,
-    and difflib is quadratic in the part it has to search. autojunk is off because in prose the
-    common characters (spaces, e) are exactly the ones it would discard."""
-    start = 0
-    limit = min(len(before), len(after))
-    while start < limit and before[start] == after[start]:
-        start += 1
-    end = 0
-    while end < limit - start and before[-1 - end] == after[-1 - end]:
-        end += 1
-    a_mid, b_mid = before[start : len(before) - end], after[start : len(after) - end]
-    ops: list[tuple[str, str]] = []
-    if start:
-        ops.append(("equal", before[:start]))
-    matcher = difflib.SequenceMatcher(None, a_mid, b_mid, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            ops.append(("equal", a_mid[i1:i2]))
-            continue
-        if tag in ("delete", "replace"):
-            ops.append(("delete", a_mid[i1:i2]))
-        if tag in ("insert", "replace"):
-            ops.append(("insert", b_mid[j1:j2]))
-    if end:
-        ops.append(("equal", before[len(before) - end :]))
-    return ops
-
-
-def edit_distance(before: str, after: str) -> int:
-    """Characters inserted plus characters deleted to turn one text into the other (indel distance)."""
-    return sum(len(text) for op, text in text_diff(before, after) if op != "equal")
 
 
 # --- event stream -----------------------------------------------------------------

@@ -1,9 +1,9 @@
 """Telemetry reads: revision replay and the evidence shown to reviewers and exports."""
 
 from annotations.models import Annotation
-from telemetry.features import text_diff
 from telemetry.models import AnnotationSignals, Event
 from telemetry.signals import signals_evaluate, signals_split
+from telemetry.textdiff import text_diff
 
 
 def revision_replay(*, annotation: Annotation) -> list[dict]:

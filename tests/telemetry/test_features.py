@@ -7,7 +7,8 @@ import statistics
 
 import pytest
 
-from telemetry.features import edit_distance, percentile, text_diff
+from telemetry.features import percentile
+from telemetry.textdiff import edit_distance, text_diff
 from tests.telemetry.streams import Stream, composed_sentence, compute, metronome, pure_paste
 
 COMPOSED = "The red car is."

@@ -7,6 +7,7 @@ from annotations.services.work import annotation_start
 from telemetry.ingest import events_ingest
 from telemetry.selectors import revision_replay
 from telemetry.services import editor_session_open
+from telemetry.textdiff import edit_distance, text_diff
 from tests.telemetry.streams import Stream, composed_sentence
 
 
@@ -83,3 +84,25 @@ def test_replay_rebuilds_every_snapshot_from_its_diff(annotation, annotator):
 
 def test_no_snapshots_no_replay(annotation):
     assert revision_replay(annotation=annotation) == []
+
+
+def spell(ops, side: str) -> str:
+    skip = "insert" if side == "before" else "delete"
+    return "".join(text for op, text in ops if op != skip)
+
+
+def test_diff_of_a_long_text_edited_at_both_ends_is_exact():
+    # 3000 words, then the first and last characters replaced: the middle is too long for a
+    # character diff, so words are diffed and the changed words refined character by character.
+    before = " ".join(f"word{i % 97}" for i in range(3000))
+    after = "X" + before[1:-1] + "Y"
+    ops = text_diff(before, after)
+    assert spell(ops, "before") == before and spell(ops, "after") == after
+    assert edit_distance(before, after) == 4  # w -> X and 6 -> Y: two deletions, two insertions
+
+
+def test_diff_of_a_sweeping_rewrite_still_spells_both_texts():
+    before, after = "a " * 25_000, "b " * 20_000 + "a " * 100
+    ops = text_diff(before, after)
+    assert spell(ops, "before") == before and spell(ops, "after") == after
+    assert edit_distance(before, after) >= 2 * 20_000
