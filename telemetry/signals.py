@@ -5,6 +5,7 @@ so the stored row always reflects every event committed so far (ARCHITECTURE.md 
 """
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from annotations.models import Annotation
 from telemetry.features import FeatureContext, features_compute
@@ -63,22 +64,25 @@ def _events_missing(*, annotation: Annotation, events: list[dict]) -> int:
 
 
 def annotation_signals_compute(*, annotation: Annotation) -> AnnotationSignals:
-    """Compute and upsert the annotation's signal row."""
+    """Compute and upsert the annotation's signal row.
+
+    Events are never deleted, so a computation from fewer events is older news: the row is only
+    overwritten by one computed from at least as many events (a submit's computation and a late
+    frame's may run at once, and the one that read fewer events can finish last)."""
     computed = signals_evaluate(annotation=annotation)
-    defaults = {
+    values = {
         "event_count": computed["event_count"],
         "features": {**computed["features"], UNDEFINED_KEY: computed["undefined"]},
         "flags": computed["flags"],
     }
-    try:
-        with transaction.atomic():
-            row, _ = AnnotationSignals.objects.update_or_create(annotation=annotation, defaults=defaults)
-    except IntegrityError:  # a concurrent computation created the row first: overwrite it
-        row = AnnotationSignals.objects.get(annotation=annotation)
-        for name, value in defaults.items():
-            setattr(row, name, value)
-        row.save()
-    return row
+    fresher = AnnotationSignals.objects.filter(annotation=annotation, event_count__lte=values["event_count"])
+    if not fresher.update(**values, computed_at=timezone.now()):
+        try:
+            with transaction.atomic():
+                return AnnotationSignals.objects.create(annotation=annotation, **values)
+        except IntegrityError:  # created meanwhile, or already holds more events
+            pass
+    return AnnotationSignals.objects.get(annotation=annotation)
 
 
 def signals_refresh_for_session(*, session: EditorSession) -> AnnotationSignals | None:

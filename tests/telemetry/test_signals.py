@@ -201,3 +201,16 @@ def test_compute_is_an_upsert(project, annotator):
     assert second.event_count == 0
     assert second.features["time_ratio"] is None
     assert second.features[UNDEFINED_KEY]["time_ratio"] == "no telemetry events"
+
+
+def test_a_computation_from_fewer_events_never_overwrites_a_fresher_row(project, annotator):
+    annotation = start(project, annotator)
+    session = editor_session_open(annotation=annotation, user=annotator)
+    ingest(session, pure_paste().wire())
+    fresher = annotation_signals_compute(annotation=annotation)
+    # Pretend a concurrent computation had already stored a row from more events.
+    AnnotationSignals.objects.filter(pk=fresher.pk).update(event_count=100, features={"marker": 1})
+    row = annotation_signals_compute(annotation=annotation)
+    assert (row.event_count, row.features) == (100, {"marker": 1})
+    AnnotationSignals.objects.filter(pk=fresher.pk).update(event_count=6)
+    assert annotation_signals_compute(annotation=annotation).features["pasted_chars"] == 400
