@@ -58,6 +58,9 @@ def test_annotator_does_a_write_a_classify_and_a_compare_task_with_the_keyboard_
     assert first.state == Annotation.State.SUBMITTED
     assert first.result == {"text": "Plants turn light into sugar."}
     assert first.guideline_version.number == 1
+    # The next task's editor has the focus already.
+    page.keyboard.type("Second answer")
+    assert page.input_value("textarea[name=text]") == "Second answer"
 
     # Classify: a number key picks the label, E enters the rationale, Escape leaves it, Ctrl+Enter submits.
     page.goto(f"/work/{classify.pk}/")
