@@ -1,9 +1,30 @@
 """REST API: thin views over selectors and services."""
 
-from rest_framework import serializers, viewsets
+from asgiref.sync import sync_to_async
+from django.core.exceptions import ValidationError
+from django.core.handlers.asgi import ASGIRequest
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from annotations import roles
-from annotations.models import Project
+from annotations.models import Annotation, Assignment, Export, OutcomeReport, Project
+from annotations.services.io import (
+    EXPORT_FORMATS,
+    export_create,
+    export_stream,
+    outcome_report_create,
+    tasks_import,
+)
+from annotations.services.routing import assignment_next, assignment_release
+from annotations.services.work import annotation_save_draft, annotation_start, annotation_submit
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -37,3 +58,347 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
         if not roles.is_project_admin(user):
             qs = qs.filter(members=user)
         return qs.order_by("name")
+
+
+# --- The annotation loop: next task, submit, draft -------------------------------------------
+
+
+class IsProjectAdmin(BasePermission):
+    message = "Only project admins may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and roles.is_project_admin(request.user))
+
+
+class NextTaskSerializer(serializers.Serializer):
+    assignment_id = serializers.IntegerField()
+    expires_at = serializers.DateTimeField()
+    routed_because = serializers.CharField()
+    task_id = serializers.IntegerField()
+    external_id = serializers.CharField(allow_null=True)
+    payload = serializers.JSONField()
+    references = serializers.JSONField()
+    domain_tags = serializers.JSONField()
+    difficulty = serializers.IntegerField()
+    guideline_version = serializers.IntegerField(allow_null=True)
+    annotation_id = serializers.IntegerField()
+    left_response = serializers.CharField(help_text="compare: which response to show on the left ('a' or 'b').")
+    draft = serializers.JSONField(help_text="What was saved as a draft so far.")
+
+
+class ResultSerializer(serializers.Serializer):
+    result = serializers.JSONField(help_text="The result in the project kind's shape (see annotations/validation.py).")
+    active_seconds = serializers.FloatField(required=False, min_value=0, max_value=7 * 24 * 3600)
+    final_seq = serializers.IntegerField(required=False, min_value=0)
+
+
+class SubmittedSerializer(serializers.Serializer):
+    annotation_id = serializers.IntegerField()
+    state = serializers.CharField()
+    version = serializers.IntegerField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+
+
+class ErrorsSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+
+
+class NextTaskView(APIView):
+    """The caller's routed task in a project (their active one first); 204 when nothing is left."""
+
+    @extend_schema(responses={200: NextTaskSerializer, 204: None, 403: ErrorsSerializer, 404: ErrorsSerializer})
+    def get(self, request, project_id: int):
+        project = Project.objects.filter(pk=project_id, is_active=True, members=request.user).first()
+        if project is None:
+            raise NotFound("No such project for you.")
+        if not roles.is_annotator(request.user):
+            raise PermissionDenied("Only annotators receive tasks.")
+        assignment = assignment_next(project=project, user=request.user)
+        if assignment is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        assignment.task.project = project  # the claim's task belongs to this project; saves a query
+        annotation = annotation_start(assignment=assignment)
+        task = assignment.task
+        guideline = annotation.guideline_version
+        return Response(
+            {
+                "assignment_id": assignment.pk,
+                "expires_at": assignment.expires_at,
+                "routed_because": assignment.routed_because,
+                "task_id": task.pk,
+                "external_id": task.external_id,
+                "payload": task.payload,
+                "references": task.references,
+                "domain_tags": task.domain_tags,
+                "difficulty": task.difficulty,
+                "guideline_version": guideline.number if guideline else None,
+                "annotation_id": annotation.pk,
+                "left_response": annotation.left_response,
+                "draft": annotation.result,
+            }
+        )
+
+
+def _own_active_annotation(*, user, task_id: int) -> Annotation:
+    """The caller's annotation on a task they hold an active, unexpired assignment for."""
+    assignment = Assignment.objects.select_related("task__project").filter(task_id=task_id, annotator=user).first()
+    if assignment is None:
+        raise NotFound("You have no assignment for this task.")
+    if assignment.state == Assignment.State.ACTIVE and assignment.expires_at < timezone.now():
+        assignment_release(assignment=assignment, state=Assignment.State.EXPIRED)
+    if assignment.state != Assignment.State.ACTIVE:
+        raise Conflict(f"Your assignment for this task is {assignment.state}; ask for the next task.")
+    return annotation_start(assignment=assignment)
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This cannot be done in the task's current state."
+    default_code = "conflict"
+
+
+def _invalid(exc: ValidationError) -> Response:
+    return Response(
+        {"detail": "The result is not valid; see errors by field.", "errors": exc.message_dict},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+class SubmitAnnotationView(APIView):
+    """Submit the caller's result for a task they were assigned; 400 names every bad field."""
+
+    @extend_schema(
+        request=ResultSerializer,
+        responses={201: SubmittedSerializer, 400: ErrorsSerializer, 404: ErrorsSerializer, 409: ErrorsSerializer},
+    )
+    def post(self, request, task_id: int):
+        body = ResultSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        annotation = _own_active_annotation(user=request.user, task_id=task_id)
+        try:
+            annotation = annotation_submit(
+                annotation=annotation,
+                result=body.validated_data["result"],
+                final_seq=body.validated_data.get("final_seq"),
+                active_seconds=body.validated_data.get("active_seconds"),
+            )
+        except ValidationError as exc:
+            return _invalid(exc)
+        return Response(
+            {
+                "annotation_id": annotation.pk,
+                "state": annotation.state,
+                "version": annotation.version,
+                "submitted_at": annotation.submitted_at,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class DraftAnnotationView(APIView):
+    """Save whatever was typed so far (never refused for its content)."""
+
+    @extend_schema(
+        request=ResultSerializer,
+        responses={200: SubmittedSerializer, 400: ErrorsSerializer, 404: ErrorsSerializer, 409: ErrorsSerializer},
+    )
+    def put(self, request, task_id: int):
+        body = ResultSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        annotation = _own_active_annotation(user=request.user, task_id=task_id)
+        try:
+            annotation = annotation_save_draft(
+                annotation=annotation,
+                result=body.validated_data["result"],
+                active_seconds=body.validated_data.get("active_seconds"),
+            )
+        except ValidationError as exc:
+            return _invalid(exc)
+        return Response(
+            {
+                "annotation_id": annotation.pk,
+                "state": annotation.state,
+                "version": annotation.version,
+                "submitted_at": annotation.submitted_at,
+            }
+        )
+
+
+# --- Import, export, outcomes (project admins) -------------------------------------------------
+
+
+class TaskRowSerializer(serializers.Serializer):
+    """One task to import (documentation of the row shape; rows are checked by the import service)."""
+
+    external_id = serializers.CharField(required=False)
+    prompt = serializers.CharField(required=False, help_text="write and compare")
+    text = serializers.CharField(required=False, help_text="classify")
+    response_a = serializers.CharField(required=False, help_text="compare")
+    response_b = serializers.CharField(required=False, help_text="compare")
+    payload = serializers.JSONField(required=False, help_text="or the payload as one object")
+    references = serializers.JSONField(required=False)
+    domain_tags = serializers.ListField(child=serializers.CharField(), required=False)
+    difficulty = serializers.IntegerField(required=False, min_value=1, max_value=5)
+    model_uncertainty = serializers.FloatField(required=False, min_value=0, max_value=1)
+    gold_answer = serializers.JSONField(required=False)
+    batch = serializers.IntegerField(required=False, min_value=0)
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    item = serializers.IntegerField(help_text="1-based position in the posted list")
+    reason = serializers.CharField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    skipped = serializers.IntegerField(help_text="already present (same external id or same content)")
+    errors = ImportErrorSerializer(many=True)
+
+
+def _project_or_404(project_id: int) -> Project:
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        raise NotFound("No such project.")
+    return project
+
+
+class ProjectTasksImportView(APIView):
+    """Import a JSON list of tasks; valid items are imported, the others reported by position."""
+
+    permission_classes = [IsProjectAdmin]
+
+    @extend_schema(
+        request=TaskRowSerializer(many=True),
+        responses={200: ImportReportSerializer, 201: ImportReportSerializer, 400: ErrorsSerializer},
+    )
+    def post(self, request, project_id: int):
+        project = _project_or_404(project_id)
+        if not isinstance(request.data, list):
+            return Response(
+                {"detail": 'Send a JSON list of tasks, e.g. [{"prompt": "..."}].'},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        report = tasks_import(project=project, rows=enumerate(request.data, start=1))
+        body = {
+            "created": report.created,
+            "skipped": report.skipped,
+            "errors": [{"item": e.line, "reason": e.reason} for e in report.errors],
+        }
+        return Response(body, status=status.HTTP_201_CREATED if report.created else status.HTTP_200_OK)
+
+
+class IgnoreFormatOverride(DefaultContentNegotiation):
+    """?format= names the export format here, not a DRF renderer."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+EXPORT_MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv", "trl": "application/x-ndjson"}
+
+
+async def _async_pieces(pieces):
+    """Serve a sync generator to an ASGI server piece by piece (Django would otherwise read it all
+    into memory first); every step runs on the request's sync thread and DB connection."""
+    step = sync_to_async(next, thread_sensitive=True)
+    while (piece := await step(pieces, None)) is not None:
+        yield piece
+
+
+class ProjectExportView(APIView):
+    """Stream the project's submitted annotations; the export is recorded (see /api/exports/{uid}/)."""
+
+    permission_classes = [IsProjectAdmin]
+    content_negotiation_class = IgnoreFormatOverride
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), description="jsonl (default), csv or trl")
+        ],
+        responses={(200, "application/x-ndjson"): OpenApiTypes.STR, 400: ErrorsSerializer, 404: ErrorsSerializer},
+    )
+    def get(self, request, project_id: int):
+        project = _project_or_404(project_id)
+        fmt = request.query_params.get("format", "jsonl")
+        try:
+            export = export_create(project=project, fmt=fmt, user=request.user)
+        except ValidationError as exc:
+            return Response(
+                {"detail": "; ".join(m for ms in exc.message_dict.values() for m in ms), "errors": exc.message_dict},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        pieces = export_stream(export=export)
+        if isinstance(request._request, ASGIRequest):
+            pieces = _async_pieces(pieces)
+        response = StreamingHttpResponse(pieces, content_type=EXPORT_MEDIA[fmt] + "; charset=utf-8")
+        extension = "csv" if fmt == "csv" else "jsonl"
+        response["Content-Disposition"] = f'attachment; filename="{project.slug}-{fmt}-{export.uid}.{extension}"'
+        response["X-Export-Uid"] = str(export.uid)
+        response["X-Export-Count"] = str(export.annotation_count)
+        response["X-Export-Skipped-Ties"] = str(export.skipped_ties)
+        return response
+
+
+class OutcomeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OutcomeReport
+        fields = ["id", "metric", "value", "baseline", "notes", "reported_by", "created_at"]
+        read_only_fields = ["id", "reported_by", "created_at"]
+
+
+class ExportSerializer(serializers.ModelSerializer):
+    project = serializers.IntegerField(source="project_id", read_only=True)
+    outcomes = OutcomeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Export
+        fields = ["uid", "project", "format", "annotation_count", "created_by", "created_at", "outcomes"]
+
+
+def _export_or_404(uid) -> Export:
+    export = Export.objects.filter(uid=uid).select_related("project").first()
+    if export is None:
+        raise NotFound("No such export.")
+    return export
+
+
+class ExportDetailView(APIView):
+    """What an export held (its count) and the outcomes reported against it."""
+
+    permission_classes = [IsProjectAdmin]
+
+    @extend_schema(responses={200: ExportSerializer, 404: ErrorsSerializer})
+    def get(self, request, uid):
+        return Response(ExportSerializer(_export_or_404(uid)).data)
+
+
+class ExportOutcomesView(APIView):
+    """Report a model result (metric, value, baseline, notes) against an export, or list them."""
+
+    permission_classes = [IsProjectAdmin]
+
+    @extend_schema(responses={200: OutcomeSerializer(many=True), 404: ErrorsSerializer})
+    def get(self, request, uid):
+        export = _export_or_404(uid)
+        return Response(OutcomeSerializer(export.outcomes.order_by("created_at", "id"), many=True).data)
+
+    @extend_schema(request=OutcomeSerializer, responses={201: OutcomeSerializer, 400: ErrorsSerializer})
+    def post(self, request, uid):
+        export = _export_or_404(uid)
+        data = request.data if isinstance(request.data, dict) else {}
+        try:
+            outcome = outcome_report_create(
+                export=export,
+                metric=data.get("metric"),
+                value=data.get("value"),
+                baseline=data.get("baseline"),
+                notes=data.get("notes", ""),
+                user=request.user,
+            )
+        except ValidationError as exc:
+            return Response(
+                {"detail": "The outcome is not valid; see errors by field.", "errors": exc.message_dict},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(OutcomeSerializer(outcome).data, status=status.HTTP_201_CREATED)
