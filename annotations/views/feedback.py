@@ -4,23 +4,8 @@ sent back for revision. Anyone logged in may open it; it only ever shows their o
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
 
 from annotations import selectors_review as sel
-from annotations.models import Annotation
-
-
-def revise_url(annotation: Annotation) -> str:
-    """The work screen for a returned annotation (the annotator resubmits there, through annotation_submit)."""
-    for name, args in (
-        ("annotations:work_annotation", [annotation.task.project_id, annotation.pk]),
-        ("annotations:work", [annotation.task.project_id]),
-    ):
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return "/"
 
 
 @login_required
@@ -39,7 +24,6 @@ def feedback(request: HttpRequest) -> HttpResponse:
         ]
     returned = list(sel.returned_annotations_for(user=request.user))
     for annotation in returned:
-        annotation.revise_url = revise_url(annotation)
         annotation.return_reviews = [
             r for r in reviews if r.annotation_id == annotation.pk and r.annotation_version == annotation.version
         ]

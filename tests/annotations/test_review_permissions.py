@@ -143,14 +143,34 @@ def test_feedback_shows_only_reviews_of_my_own_work(client, setup, annotator, ot
     assert "Secret to ann2." in body and "Well sourced, ann1." not in body
 
 
-def test_returned_work_is_listed_with_a_revise_link(client, setup, annotator, reviewer):
-    review_create(
-        annotation=setup["mine"], reviewer=reviewer, scores=GOOD, verdict="revise", feedback="Add an example."
-    )
+def test_returned_work_goes_back_to_its_author_and_the_resubmission_keeps_both_versions(
+    client, setup, annotator, other_annotator, reviewer
+):
+    mine, project = setup["mine"], setup["project"]
+    review_create(annotation=mine, reviewer=reviewer, scores=GOOD, verdict="revise", feedback="Add an example.")
+    client.force_login(other_annotator)
+    assert 'data-testid="returned-item"' not in client.get("/feedback/").content.decode()
     client.force_login(annotator)
     body = client.get("/feedback/").content.decode()
     assert 'data-testid="returned-item"' in body and "Add an example." in body
-    assert f'href="/work/{setup["project"].pk}/"' in body
+    revise = f"/work/{project.pk}/annotations/{mine.pk}/"
+    assert f'href="{revise}"' in body
+
+    screen = client.get(revise).content.decode()
+    assert "Ann one&#x27;s careful answer." in screen  # the returned work, not a new task
+    response = client.post(revise, {"text": "Now with an example: leaves."})
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    assert (mine.state, mine.version) == ("submitted", 2)
+    assert list(mine.versions.values_list("number", "result")) == [
+        (1, {"text": "Ann one's careful answer."}),
+        (2, {"text": "Now with an example: leaves."}),
+    ]
+    assert 'data-testid="returned-item"' not in client.get("/feedback/").content.decode()
+    client.force_login(reviewer)  # the reviewer sees both versions
+    body = client.get(f"/review/{mine.pk}/").content.decode()
+    assert 'data-testid="version-1"' in body and 'data-testid="version-2"' in body
+    assert "Now with an example: leaves." in body and "Add an example." in body
 
 
 def test_exemplars_are_anonymised_and_only_where_the_project_allows(setup, reviewer):
