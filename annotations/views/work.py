@@ -151,37 +151,57 @@ def work_annotation(request: HttpRequest, project_id: int, annotation_id: int) -
         return _skip(request, project=project, annotation=annotation)
     if annotation.state == Annotation.State.SUBMITTED:  # a second click on a task already handed in
         return _next_screen(request, project) if request.htmx else redirect("annotations:work", project.pk)
-    result = result_from_post(project=project, annotation=annotation, data=request.POST)
-    active_seconds = number_from_post(request.POST, "active_seconds")
-    try:
-        if action == "draft":
-            annotation_save_draft(annotation=annotation, result=result, active_seconds=active_seconds)
-        else:
-            if not _workable(annotation):
-                raise ValidationError({"result": NOT_ASSIGNED})
-            annotation_submit(
-                annotation=annotation,
-                result=result,
-                final_seq=number_from_post(request.POST, "final_seq", integer=True),
-                active_seconds=active_seconds,
-            )
-    except ValidationError as exc:
-        errors = screen_errors(project=project, message_dict=exc.message_dict)
-        if request.htmx:
-            count = len(errors)
-            message = f"Not submitted: {count} field{'s' if count != 1 else ''} to fix (marked in red)."
-            return _feedback(request, message=message, ok=False, slots=error_slots(project=project), errors=errors)
-        context = _work_context(request, project=project, annotation=annotation, result=result, errors=errors)
-        return render(request, SCREENS[project.kind], context)
     if action == "draft":
-        saved = f"Draft saved at {timezone.localtime().strftime('%H:%M:%S')}."
-        if request.htmx:
-            return _feedback(request, message=saved, ok=True, slots=error_slots(project=project), errors={})
-        messages.success(request, saved)
-        return redirect(request.path)
+        return _save_draft(request, project=project, annotation=annotation)
+    return _submit(request, project=project, annotation=annotation)
+
+
+def _refused(request: HttpRequest, exc: ValidationError, *, project, annotation, slots, what, result=None, **extra):
+    """Each error beside its field; what was typed stays (htmx: the form is not even replaced)."""
+    errors = screen_errors(project=project, message_dict=exc.message_dict)
+    if request.htmx:
+        count = len(errors)
+        message = f"{what}: {count} field{'s' if count != 1 else ''} to fix (marked in red)."
+        return _feedback(request, message=message, ok=False, slots=slots, errors=errors)
+    context = _work_context(request, project=project, annotation=annotation, result=result, errors=errors, **extra)
+    return render(request, SCREENS[project.kind], context)
+
+
+def _submit(request: HttpRequest, *, project: Project, annotation: Annotation) -> HttpResponse:
+    result = result_from_post(project=project, annotation=annotation, data=request.POST)
+    try:
+        if not _workable(annotation):
+            raise ValidationError({"result": NOT_ASSIGNED})
+        annotation_submit(
+            annotation=annotation,
+            result=result,
+            final_seq=number_from_post(request.POST, "final_seq", integer=True),
+            active_seconds=number_from_post(request.POST, "active_seconds"),
+        )
+    except ValidationError as exc:
+        slots = error_slots(project=project)
+        what = "Not submitted"
+        return _refused(request, exc, project=project, annotation=annotation, slots=slots, what=what, result=result)
     if request.htmx:
         return _next_screen(request, project)
     return redirect("annotations:work", project.pk)
+
+
+def _save_draft(request: HttpRequest, *, project: Project, annotation: Annotation) -> HttpResponse:
+    result = result_from_post(project=project, annotation=annotation, data=request.POST)
+    try:
+        annotation_save_draft(
+            annotation=annotation, result=result, active_seconds=number_from_post(request.POST, "active_seconds")
+        )
+    except ValidationError as exc:
+        slots = error_slots(project=project)
+        what = "Draft not saved"
+        return _refused(request, exc, project=project, annotation=annotation, slots=slots, what=what, result=result)
+    saved = f"Draft saved at {timezone.localtime().strftime('%H:%M:%S')}."
+    if request.htmx:
+        return _feedback(request, message=saved, ok=True, slots=error_slots(project=project), errors={})
+    messages.success(request, saved)
+    return redirect(request.path)
 
 
 def _skip(request: HttpRequest, *, project: Project, annotation: Annotation) -> HttpResponse:
@@ -191,12 +211,15 @@ def _skip(request: HttpRequest, *, project: Project, annotation: Annotation) -> 
             raise ValidationError({"skip_reason": "This task is no longer assigned to you."})
         assignment_skip(assignment=annotation.assignment, reason=reason)
     except ValidationError as exc:
-        errors = screen_errors(project=project, message_dict=exc.message_dict)
-        if request.htmx:
-            response = _feedback(request, message="Not skipped.", ok=False, slots=["error-skip_reason"], errors=errors)
-            return response
-        context = _work_context(request, project=project, annotation=annotation, errors=errors, skip_reason=reason)
-        return render(request, SCREENS[project.kind], context)
+        return _refused(
+            request,
+            exc,
+            project=project,
+            annotation=annotation,
+            slots=["error-skip_reason"],
+            what="Not skipped",
+            skip_reason=reason,
+        )
     if request.htmx:
         return _next_screen(request, project)
     messages.info(request, "Task skipped.")
