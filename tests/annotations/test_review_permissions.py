@@ -243,3 +243,25 @@ def test_api_queue_is_for_reviewers_and_hides_own_work(
     client.force_login(project_admin)
     assert len(client.get("/api/reviews/queue/?project=" + str(setup["project"].pk)).json()) == 2
     assert client.get("/api/reviews/queue/?kind=poetry").status_code == 400
+
+
+def test_work_screen_shows_anonymised_exemplars_only_when_the_project_allows(client, setup, other_annotator, reviewer):
+    project, mine = setup["project"], setup["mine"]
+    review_create(
+        annotation=mine,
+        reviewer=reviewer,
+        scores=GOOD,
+        verdict="accept",
+        exemplary=True,
+        exemplar_note="Answers every part, in order.",
+    )
+    project.tasks.filter(pk__in=[mine.task_id, setup["theirs"].task_id]).update(is_full=True)
+    client.force_login(other_annotator)
+    screen = client.get(f"/work/{project.pk}/").content.decode()
+    assert 'data-testid="exemplars"' not in screen
+    project.show_exemplars = True
+    project.save()
+    screen = client.get(f"/work/{project.pk}/").content.decode()
+    assert 'data-testid="exemplars"' in screen
+    assert "Answers every part, in order." in screen and "Ann one&#x27;s careful answer." in screen
+    assert "ann1" not in screen and "rev1" not in screen
