@@ -40,7 +40,7 @@ const DIGIT = /^\p{N}$/u;
 const cost =
   window.__telemetryCost ||
   (document.documentElement.hasAttribute("data-telemetry-cost") ? (window.__telemetryCost = {}) : null);
-if (cost) Object.assign(cost, { ms: 0, calls: 0, tickMs: 0, ticks: 0, byType: {} });
+if (cost) Object.assign(cost, { ms: 0, calls: 0, tickMs: 0, ticks: 0, socketMs: 0, byType: {} });
 
 function timed(fn) {
   if (!cost) return fn;
@@ -265,7 +265,11 @@ class Session {
     const socket = new WebSocket(socketUrl(this.url));
     this.socket = socket;
     this.ready = false;
-    socket.onmessage = (message) => this.receive(message.data);
+    socket.onmessage = (message) => {
+      const start = cost ? performance.now() : 0;
+      this.receive(message.data);
+      if (cost) cost.socketMs += performance.now() - start;
+    };
     socket.onclose = (close) => {
       if (this.socket !== socket) return;
       this.socket = null;

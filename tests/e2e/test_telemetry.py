@@ -5,6 +5,7 @@ paste goes through Chromium's own clipboard (written with navigator.clipboard af
 clipboard permissions, then Control+V), so the page sees a real, trusted paste event.
 """
 
+import hashlib
 import json
 import re
 import threading
@@ -65,8 +66,8 @@ def _stored_seqs(session_id) -> list[int]:
     return list(Event.objects.filter(session_id=session_id).order_by("seq").values_list("seq", flat=True))
 
 
-def _work_project(make_project, annotator, **fields) -> Project:
-    project = make_project(Project.Kind.WRITE, members=[annotator], tasks=2, slug="essays", **fields)
+def _work_project(make_project, annotator, tasks=2, **fields) -> Project:
+    project = make_project(Project.Kind.WRITE, members=[annotator], tasks=tasks, slug="essays", **fields)
     for task in project.tasks.all():
         task.references = [{"id": "style", "title": "Style sheet", "body": LONG_REFERENCE}]
         task.save(update_fields=["references"])
@@ -258,3 +259,126 @@ def test_compare_rationale_is_instrumented(page, login, annotator, make_project)
         "rationale"
     }
     assert events.get(kind="rev").data == {"field": "rationale", "text": "Left is clearer.", "why": "blur"}
+
+
+def test_paste_sources_and_salted_hashes(page, login, annotator, make_project, daphne_server):
+    project = _work_project(make_project, annotator)
+    login("ann1")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=daphne_server.url)
+    page.goto(f"/work/{project.pk}/")
+    _wait_connected(page)
+    editor = page.locator("textarea[data-instrument][name=text]")
+
+    def paste_into_editor():
+        editor.click()
+        page.keyboard.press("End")
+        page.keyboard.press("Control+V")
+
+    # From the task text, then from a reference, copied with the keyboard like a person would.
+    page.locator("[data-testid=task-prompt] p").select_text()
+    page.keyboard.press("Control+C")
+    paste_into_editor()
+    page.locator("details[data-reference-id=style] summary").click()
+    page.locator("details[data-reference-id=style] .reference-body p").first.select_text()
+    page.keyboard.press("Control+C")
+    paste_into_editor()
+    # The editor's own words, copied and pasted back (moving one's own text is writing).
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Control+C")
+    page.keyboard.press("End")
+    page.keyboard.press("Control+V")
+    # Text from outside the page; then a cut.
+    page.evaluate("text => navigator.clipboard.writeText(text)", "Words from another window.")
+    paste_into_editor()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Control+X")
+    editor.blur()
+    _wait_all_delivered(page)
+
+    session = EditorSession.objects.get(annotation__task__project=project)
+    events = list(Event.objects.filter(session=session, kind__in=["paste", "copy", "cut"]).order_by("seq"))
+    assert [(e.kind, e.data["src"]) for e in events] == [
+        ("paste", "task"),
+        ("paste", "reference"),
+        ("copy", "self"),
+        ("paste", "self"),
+        ("paste", "external"),
+        ("cut", "self"),
+    ]
+    task_text = "Explain thing 0"
+    reference_text = "Paragraph 0 of the style sheet: prefer plain words."
+    own_text = task_text + reference_text
+
+    def salted(text):
+        return hashlib.sha256((session.salt + text).encode()).hexdigest()[:16]
+
+    lengths = [len(task_text), len(reference_text), len(own_text), len(own_text), 26, len(own_text) * 2 + 26]
+    assert [e.data["len"] for e in events] == lengths
+    assert events[0].data["h"] == salted(task_text)
+    assert events[2].data["h"] == events[3].data["h"] == salted(own_text)
+    assert events[4].data["h"] == salted("Words from another window.")
+
+
+def test_draft_is_not_a_submit_and_ctrl_enter_hands_in_the_final_seq(page, login, annotator, make_project):
+    project = _work_project(make_project, annotator, tasks=1)
+    login("ann1")
+    page.goto(f"/work/{project.pk}/")
+    _wait_connected(page)
+    page.locator("textarea[data-instrument][name=text]").click()
+    _type_like_a_person(page, "A first draft")
+    page.keyboard.press("Control+S")
+    page.locator("#form-status").get_by_text("Draft saved").wait_for()
+    session = EditorSession.objects.get(annotation__task__project=project)
+    annotation = session.annotation
+    annotation.refresh_from_db()
+    assert annotation.state == Annotation.State.DRAFT and annotation.result["text"] == "A first draft"
+    assert annotation.active_seconds > 0
+    _type_like_a_person(page, " that grew")
+    page.keyboard.press("Control+Enter")
+    page.get_by_test_id("all-done").wait_for()
+    _wait_all_delivered(page)
+    session.refresh_from_db()
+    revs = list(Event.objects.filter(session=session, kind="rev").order_by("seq"))
+    assert [(r.data["why"], r.data["text"]) for r in revs if r.data["why"] == "submit"] == [
+        ("submit", "A first draft that grew")
+    ]
+    submit_seq = next(r.seq for r in revs if r.data["why"] == "submit")
+    assert session.final_seq == submit_seq
+    assert _stored_seqs(session.pk)[: session.final_seq] == list(range(1, session.final_seq + 1))
+
+
+def test_ime_composition_undo_and_redo(page, login, annotator, make_project):
+    project = _work_project(make_project, annotator, tasks=1)
+    login("ann1")
+    page.goto(f"/work/{project.pk}/")
+    _wait_connected(page)
+    page.locator("textarea[data-instrument][name=text]").click()
+    page.keyboard.type("Tokyo ", delay=50)
+    # An input method composing two characters, as Chromium's IME path does it (CDP Input domain).
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.imeSetComposition", {"text": "とう", "selectionStart": 2, "selectionEnd": 2})
+    cdp.send("Input.imeSetComposition", {"text": "東京", "selectionStart": 2, "selectionEnd": 2})
+    cdp.send("Input.insertText", {"text": "東京"})
+    page.keyboard.press("Control+Z")
+    page.keyboard.press("Control+Shift+Z")
+    page.locator("textarea[data-instrument][name=text]").blur()
+    _wait_all_delivered(page)
+    events = Event.objects.filter(session__annotation__task__project=project)
+    assert [e.data["phase"] for e in events.filter(kind="comp")] == ["start", "end"]
+    assert events.get(kind="comp", data__phase="end").data["len"] == 2
+    assert events.filter(kind="input", data__it="insertCompositionText").exists()
+    assert events.filter(kind="input", data__it="historyUndo").count() == 1
+    assert events.filter(kind="input", data__it="historyRedo").count() == 1
+    assert events.get(kind="rev").data["text"] == page.locator("textarea[name=text]").input_value()
+
+
+def test_local_digest_matches_sha256(page):
+    """Without crypto.subtle (plain http on a LAN address) the module computes the same digest."""
+    samples = ["", "abc", "x" * 1000, "héllo 東京 😀", "a" * 55, "a" * 56, "a" * 64]
+    page.goto("/accounts/login/")
+    digests = page.evaluate(
+        "async (samples) => { const m = await import('/static/js/telemetry.js'); return samples.map(m.sha256Hex); }",
+        samples,
+    )
+    assert digests == [hashlib.sha256(s.encode()).hexdigest() for s in samples]
