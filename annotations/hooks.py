@@ -15,6 +15,8 @@ _registry: dict[str, list[Callable[..., Any]]] = {}
 #   "export_provenance"  (annotations: list) -> {annotation_id: dict}   extra provenance per row
 #   "review_evidence"    (annotation) -> dict               signals, flags, replay for reviewers
 #   "next_task_policy"   (project, user, candidates) -> (task, reason) | None   routing policy
+#   "review_queue_order" (annotations: QuerySet, user) -> QuerySet | None   review queue order (default oldest first)
+#   "reviewer_calibration" (project) -> dict   reviewer agreement and drift (quality/calibration.py)
 
 
 def register(name: str, fn: Callable[..., Any]) -> None:

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from annotations import hooks, roles
@@ -89,7 +89,10 @@ def review_queue(
     qs = Annotation.objects.filter(
         state=Annotation.State.SUBMITTED, task__project__in=review_projects_for(user=user)
     ).exclude(annotator=user)
-    qs = qs.exclude(reviews__reviewer=user, reviews__annotation_version=F("version"))
+    # Exists, not exclude(reviews__...): exclude() across a multi-valued relation may match the two
+    # conditions on different reviews.
+    mine = Review.objects.filter(annotation=OuterRef("pk"), reviewer=user, annotation_version=OuterRef("version"))
+    qs = qs.exclude(Exists(mine))
     qs = _with_review_counts(qs).filter(reviews_done__lt=F("reviews_wanted"))
     if project_id:
         qs = qs.filter(task__project_id=project_id)

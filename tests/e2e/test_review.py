@@ -75,3 +75,23 @@ def test_annotator_gets_403_on_the_review_console(page, login, work):
     login("ann1")
     assert page.goto("/review/").status == 403
     assert page.goto(f"/review/{work.pk}/").status == 403
+
+
+def test_missing_scores_are_named_then_the_next_annotation_swaps_in(page, login, work, other_annotator):
+    work.task.project.members.add(other_annotator)
+    second = submitted(work.task.project, other_annotator, result={"text": "Plants eat sunlight."})
+    login("rev1")
+    page.goto(f"/review/{work.pk}/")
+    page.keyboard.press("a")
+    page.keyboard.press("Control+Enter")
+    assert page.get_by_test_id("error-accuracy").inner_text() == "Score Accuracy (1-5)."
+    assert page.get_by_test_id("error-completeness").inner_text() == "Score Completeness (1-5)."
+    assert page.locator("input[name=verdict][value=accept]").is_checked()  # kept
+    for key in "435":
+        page.keyboard.press(key)
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(f"**/review/{second.pk}/")
+    assert page.get_by_test_id("saved").is_visible()
+    assert "Plants eat sunlight." in page.get_by_test_id("the-annotation").inner_text()
+    review = Review.objects.get()
+    assert (review.annotation_id, review.scores) == (work.pk, {"accuracy": 4, "clarity": 3, "completeness": 5})
