@@ -25,7 +25,7 @@ def _same_page(page) -> bool:
 def _wait_for_next_task(page, annotation_id: int):
     page.wait_for_function(
         "(id) => { const area = document.getElementById('work-area');"
-        " return area && area.dataset.annotationId !== String(id); }",
+        " return area && area.dataset.annotationId !== String(id) && area.dataset.keysReady === '1'; }",
         arg=annotation_id,
     )
 
@@ -156,7 +156,9 @@ def test_skip_with_a_reason_and_work_without_the_telemetry_module(page, login, a
     assert _same_page(page)
     assignment = Assignment.objects.get(pk=first.assignment_id)
     assert assignment.state == Assignment.State.SKIPPED and assignment.skip_reason == "Outside my expertise"
-    # The guideline is one key away.
+    # The guideline is one key away (once out of the editor, which has the focus on a write task).
+    assert page.evaluate("() => document.activeElement.name") == "text"
+    page.keyboard.press("Escape")
     page.keyboard.press("g")
     assert page.locator("#guideline-dialog").is_visible()
     assert page.inner_text("#guideline-dialog h1") == "Guide"
