@@ -4,10 +4,13 @@ The websocket consumer and the HTTP fallback both go through `frame_parse` and `
 so they answer the same frames the same way (ARCHITECTURE.md, "Telemetry protocol").
 """
 
+import asyncio
 import json
 import math
+import weakref
 from dataclasses import dataclass, field
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -298,52 +301,116 @@ def _sql() -> dict[str, str]:
 def events_ingest(*, session: EditorSession, events: list) -> IngestResult:
     """Store a frame's events in one transaction: valid ones in the event table (duplicates of
     session+seq ignored), invalid ones in quarantine with the reason; then advance the session's
-    contiguous point. A constant number of queries per frame, whatever its size."""
-    rows, bad = events_validate(events)
-    sql = _sql()
-    session_pk = EditorSession._meta.pk.get_db_prep_value(session.pk, connection)
-    now = timezone.now()
-    now_db = Event._meta.get_field("received_at").get_db_prep_value(now, connection)
-    data_field = Event._meta.get_field("data")
-    params = [
-        (session_pk, seq, t, kind, data_field.get_db_prep_value(data, connection), now_db)
-        for seq, t, kind, data in rows
-    ]
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql["session"], [session_pk])
-            found = cursor.fetchone()
-            if found is None:
-                raise EditorSession.DoesNotExist(f"editor session {session.pk} is gone")
-            upto, closed_at = found
-            if params:
-                cursor.executemany(sql["insert"], params)
-            if bad:
-                QuarantinedEvent.objects.bulk_create(
-                    [QuarantinedEvent(session_id=session.pk, seq=q.seq, raw=q.raw, reason=q.reason) for q in bad]
-                )
-            start = upto
-            # Walk only if this frame can have moved the point (it holds upto+1, or fills a gap).
-            if any(r[0] == upto + 1 for r in rows) or any(q.seq == upto + 1 for q in bad):
-                while True:
-                    cursor.execute(sql["walk"], [session_pk, upto, session_pk, upto])
-                    seqs = [r[0] for r in cursor.fetchall()]
-                    for s in seqs:
-                        if s != upto + 1:
-                            break
-                        upto = s
-                    else:
-                        if len(seqs) == _WALK_CHUNK:
-                            continue
-                    break
-            if upto > start:
-                cursor.execute(sql["advance"], [upto, session_pk, upto])
-    session.contiguous_upto = upto
-    result = IngestResult(upto=upto, stored=len(params), quarantined=bad, was_closed=closed_at is not None)
-    if result.was_closed and params:
-        # Late events after submit: the annotation's signals were computed without them.
-        _signals_refresh(session=session)
+    contiguous point. A constant number of queries per frame, whatever its size.
+    Raises EditorSession.DoesNotExist when the session was deleted."""
+    (result,) = frames_ingest(frames=[(session, events)])
+    if isinstance(result, Exception):
+        raise result
     return result
+
+
+def frames_ingest(*, frames: list[tuple[EditorSession, list]]) -> list[IngestResult | Exception]:
+    """Several frames (from any sessions, in arrival order) in ONE transaction: each frame is
+    written exactly as `events_ingest` would, and none is acknowledged before the commit.
+    The answer for each frame is its IngestResult, or the exception that refused it alone."""
+    prepared = [(session, *events_validate(events)) for session, events in frames]
+    sql = _sql()
+    results: list[IngestResult | Exception] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for session, rows, bad in prepared:
+            results.append(_frame_write(cursor, sql, session, rows, bad))
+    for (session, *_), result in zip(prepared, results, strict=True):
+        if isinstance(result, IngestResult) and result.was_closed and result.stored:
+            # Late events after submit: the annotation's signals were computed without them.
+            _signals_refresh(session=session)
+    return results
+
+
+def _frame_write(cursor, sql: dict[str, str], session: EditorSession, rows: list, bad: list[Quarantined]):
+    session_pk = EditorSession._meta.pk.get_db_prep_value(session.pk, connection)
+    cursor.execute(sql["session"], [session_pk])
+    found = cursor.fetchone()
+    if found is None:
+        return EditorSession.DoesNotExist(f"editor session {session.pk} is gone")
+    upto, closed_at = found
+    if rows:
+        now_db = Event._meta.get_field("received_at").get_db_prep_value(timezone.now(), connection)
+        adapt_json = Event._meta.get_field("data").get_db_prep_value
+        cursor.executemany(
+            sql["insert"],
+            [(session_pk, seq, t, kind, adapt_json(data, connection), now_db) for seq, t, kind, data in rows],
+        )
+    if bad:
+        QuarantinedEvent.objects.bulk_create(
+            [QuarantinedEvent(session_id=session.pk, seq=q.seq, raw=q.raw, reason=q.reason) for q in bad]
+        )
+    start = upto
+    # Walk only if this frame can have moved the point (it holds upto+1, or fills a gap).
+    if any(r[0] == upto + 1 for r in rows) or any(q.seq == upto + 1 for q in bad):
+        while True:
+            cursor.execute(sql["walk"], [session_pk, upto, session_pk, upto])
+            seqs = [r[0] for r in cursor.fetchall()]
+            for s in seqs:
+                if s != upto + 1:
+                    break
+                upto = s
+            else:
+                if len(seqs) == _WALK_CHUNK:
+                    continue
+            break
+    if upto > start:
+        cursor.execute(sql["advance"], [upto, session_pk, upto])
+    session.contiguous_upto = upto
+    return IngestResult(upto=upto, stored=len(rows), quarantined=bad, was_closed=closed_at is not None)
+
+
+_batchers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def frame_batcher() -> "FrameBatcher":
+    """The batcher of the running event loop (daphne runs one; tests start a loop per test)."""
+    loop = asyncio.get_running_loop()
+    batcher = _batchers.get(loop)
+    if batcher is None:
+        batcher = _batchers[loop] = FrameBatcher()
+    return batcher
+
+
+class FrameBatcher:
+    """Group commit for one event loop: frames arriving while a transaction runs are written
+    together in the next one. An idle server writes a frame at once (no waiting window); a busy
+    one pays one thread hop and one commit per batch instead of per frame."""
+
+    def __init__(self):
+        self.queue: list = []
+        self.draining = False
+
+    async def ingest(self, *, session: EditorSession, events: list) -> IngestResult:
+        future = asyncio.get_running_loop().create_future()
+        self.queue.append((session, events, future))
+        if not self.draining:
+            self.draining = True
+            asyncio.ensure_future(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        write = database_sync_to_async(frames_ingest)
+        try:
+            while self.queue:
+                batch, self.queue = self.queue, []
+                try:
+                    results = await write(frames=[(session, events) for session, events, _ in batch])
+                except Exception as exc:  # the whole batch failed: every frame hears it, none is acked
+                    results = [exc] * len(batch)
+                for (_, _, future), result in zip(batch, results, strict=True):
+                    if future.done():
+                        continue
+                    if isinstance(result, Exception):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+        finally:
+            self.draining = False
 
 
 def _signals_refresh(*, session: EditorSession) -> None:
