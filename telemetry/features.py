@@ -14,8 +14,19 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
+from telemetry.eventstream import (
+    Ev,
+    Sheet,
+    int_field,
+    intervals,
+    is_terminal,
+    mean,
+    percentile,
+    sample_sd,
+    sessions_split,
+)
 from telemetry.textdiff import edit_distance
 
 PRODUCTION_KEYS = frozenset({"letter", "digit", "punct", "space", "enter"})
@@ -49,98 +60,13 @@ class FeatureContext:
     final_texts: dict[str, str] | None = field(default=None)
 
 
-class Ev(NamedTuple):
-    seq: int
-    t: float
-    kind: str
-    data: dict
-
-
-class _Sheet:
-    """Collects features; a None value must say why."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-        self.undefined: dict[str, str] = {}
-
-    def put(self, name: str, value: Any, why_none: str = "") -> None:
-        if isinstance(value, float):
-            value = float(f"{value:.9g}")  # tidy JSON, precision kept for small ratios
-        self.values[name] = value
-        if value is None:
-            self.undefined[name] = why_none or "not measurable from the recorded events"
-
-
-# --- small statistics -------------------------------------------------------------
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default): position (n - 1) * p."""
-    k = (len(sorted_values) - 1) * p
-    lo, hi = math.floor(k), math.ceil(k)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
-
-
-def _sample_sd(values: list[float]) -> float:
-    if max(values) == min(values):  # exactly 0, not a rounding residue of the mean
-        return 0.0
-    mean = sum(values) / len(values)
-    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
-
-
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
-# --- event stream -----------------------------------------------------------------
-
-
-def _sessions(events: Iterable[Mapping]) -> list[list[Ev]]:
-    """Group by session (in order of first appearance), each ordered by seq."""
-    groups: dict[Any, list[Ev]] = {}
-    for e in events:
-        groups.setdefault(e.get("session"), []).append(
-            Ev(int(e["seq"]), float(e["t"]), str(e["kind"]), dict(e.get("data") or {}))
-        )
-    return [sorted(evs, key=lambda ev: ev.seq) for evs in groups.values()]
-
-
-def _int(data: dict, key: str) -> int | None:
-    value = data.get(key)
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _is_terminal(ev: Ev) -> bool | None:
-    """Whether an input event edits the end of the text: caret at the old end (pos >= len - d)."""
-    pos, delta, length = _int(ev.data, "pos"), _int(ev.data, "d"), _int(ev.data, "len")
-    if pos is None or delta is None or length is None:
-        return None
-    return pos >= length - delta
-
-
-def _intervals(session: list[Ev], opens: set[tuple[str, Any]], closes: set[tuple[str, Any]]) -> list[float]:
-    """Durations of the spans opened by an event in `opens` and closed by one in `closes`
-    (an unclosed span ends at the session's last event)."""
-    spans, started = [], None
-    for ev in session:
-        key = (ev.kind, ev.data.get("state"))
-        if key in opens and started is None:
-            started = ev.t
-        elif key in closes and started is not None:
-            spans.append(ev.t - started)
-            started = None
-    if started is not None:
-        spans.append(session[-1].t - started)
-    return spans
-
-
 # --- families ---------------------------------------------------------------------
 
 
 def features_compute(events: Iterable[Mapping], context: FeatureContext) -> tuple[dict[str, Any], dict[str, str]]:
     """({feature: value}, {feature: why it is None}) for one annotation's events."""
-    sessions = _sessions(events)
-    sheet = _Sheet()
+    sessions = sessions_split(events)
+    sheet = Sheet()
     all_events = [ev for session in sessions for ev in session]
     sheet.put("event_count", len(all_events))
     sheet.put("session_count", len(sessions))
@@ -160,7 +86,7 @@ def features_compute(events: Iterable[Mapping], context: FeatureContext) -> tupl
     return sheet.values, sheet.undefined
 
 
-def _time(sheet: _Sheet, sessions: list[list[Ev]], context: FeatureContext) -> float:
+def _time(sheet: Sheet, sessions: list[list[Ev]], context: FeatureContext) -> float:
     """Active time: gaps between consecutive events (from the page load at t = 0) shorter than
     IDLE_GAP_MS, while the page was visible. Total time: page load to last event, summed."""
     total = active = 0.0
@@ -196,10 +122,10 @@ def _time(sheet: _Sheet, sessions: list[list[Ev]], context: FeatureContext) -> f
     return active
 
 
-def _volume(sheet: _Sheet, evs: list[Ev], context: FeatureContext) -> int | None:
+def _volume(sheet: Sheet, evs: list[Ev], context: FeatureContext) -> int | None:
     keys = [ev for ev in evs if ev.kind == "key"]
     inputs = [ev for ev in evs if ev.kind == "input"]
-    deltas = [_int(ev.data, "d") or 0 for ev in inputs]
+    deltas = [int_field(ev.data, "d") or 0 for ev in inputs]
     sheet.put("key_count", len(keys))
     sheet.put("production_keys", sum(1 for ev in keys if ev.data.get("cls") in PRODUCTION_KEYS))
     sheet.put("insertion_events", sum(1 for d in deltas if d > 0))
@@ -213,8 +139,8 @@ def _volume(sheet: _Sheet, evs: list[Ev], context: FeatureContext) -> int | None
         # Without the submitted text, the last length each field reported.
         last: dict[str, int] = {}
         for ev in evs:
-            if ev.kind == "input" and _int(ev.data, "len") is not None:
-                last[ev.data.get("field", "")] = _int(ev.data, "len")
+            if ev.kind == "input" and int_field(ev.data, "len") is not None:
+                last[ev.data.get("field", "")] = int_field(ev.data, "len")
             elif ev.kind == "rev" and isinstance(ev.data.get("text"), str):
                 last[ev.data.get("field", "")] = len(ev.data["text"])
         final_length = sum(last.values()) if last else None
@@ -228,7 +154,7 @@ def _volume(sheet: _Sheet, evs: list[Ev], context: FeatureContext) -> int | None
     return final_length
 
 
-def _rhythm_and_pauses(sheet: _Sheet, sessions: list[list[Ev]], active_ms: float) -> None:
+def _rhythm_and_pauses(sheet: Sheet, sessions: list[list[Ev]], active_ms: float) -> None:
     """Inter-key intervals between writing keys (production and revision, auto-repeat excluded),
     within one session only: the gap between two page loads is not a keystroke interval."""
     ikis: list[float] = []
@@ -263,20 +189,20 @@ def _rhythm_and_pauses(sheet: _Sheet, sessions: list[list[Ev]], active_ms: float
         percentile(ordered, 0.75) - percentile(ordered, 0.25) if ordered else None,
         "no keystroke intervals were recorded",
     )
-    mean = _mean(ikis)
-    sheet.put("iki_mean_ms", mean, "no keystroke intervals were recorded")
-    if len(ikis) >= 2 and mean:
-        sheet.put("iki_cv", _sample_sd(ikis) / mean)
+    iki_mean = mean(ikis)
+    sheet.put("iki_mean_ms", iki_mean, "no keystroke intervals were recorded")
+    if len(ikis) >= 2 and iki_mean:
+        sheet.put("iki_cv", sample_sd(ikis) / iki_mean)
     else:
         sheet.put("iki_cv", None, few if len(ikis) < 2 else "all keystroke intervals were 0 ms")
     logs = [math.log(v) for v in ikis if v > 0]
-    sheet.put("iki_log_sd", _sample_sd(logs) if len(logs) >= 2 else None, few + " (of more than 0 ms)")
+    sheet.put("iki_log_sd", sample_sd(logs) if len(logs) >= 2 else None, few + " (of more than 0 ms)")
     sheet.put(
         "intraword_iki_median_ms",
         percentile(sorted(intraword), 0.5) if intraword else None,
         "no letter followed another letter",
     )
-    sheet.put("pre_word_pause_mean_ms", _mean(before_word), "no letter followed a space (no second word was typed)")
+    sheet.put("pre_word_pause_mean_ms", mean(before_word), "no letter followed a space (no second word was typed)")
     sheet.put(
         "keys_per_minute",
         writing_keys / (active_ms / 60000) if active_ms else None,
@@ -294,7 +220,7 @@ def _rhythm_and_pauses(sheet: _Sheet, sessions: list[list[Ev]], active_ms: float
     sheet.put("longest_pause_ms", max(ikis) if ikis else None, "no keystroke intervals were recorded")
 
 
-def _bursts(sheet: _Sheet, sessions: list[list[Ev]]) -> None:
+def _bursts(sheet: Sheet, sessions: list[list[Ev]]) -> None:
     """Characters typed between boundaries. A burst ends in a revision (R-burst: a deletion, or an
     edit that jumps away from the end of the text) or otherwise (P-burst: a pause >= 2 s between
     writing events, an insertion from outside, or the end of the session)."""
@@ -312,7 +238,7 @@ def _bursts(sheet: _Sheet, sessions: list[list[Ev]]) -> None:
             last_t = ev.t
             if ev.kind != "input":
                 continue
-            delta, kind, terminal = _int(ev.data, "d") or 0, ev.data.get("it", ""), _is_terminal(ev)
+            delta, kind, terminal = int_field(ev.data, "d") or 0, ev.data.get("it", ""), is_terminal(ev)
             jumped = terminal is False and last_terminal
             if terminal is not None and delta:
                 last_terminal = terminal
@@ -330,19 +256,21 @@ def _bursts(sheet: _Sheet, sessions: list[list[Ev]]) -> None:
             p_bursts.append(current)
     for prefix, bursts in (("p_burst", p_bursts), ("r_burst", r_bursts)):
         sheet.put(f"{prefix}_count", len(bursts))
-        sheet.put(f"{prefix}_mean_chars", _mean(bursts), f"no {prefix.replace('_', '-')}s")
+        sheet.put(f"{prefix}_mean_chars", mean(bursts), f"no {prefix.replace('_', '-')}s")
         sheet.put(f"{prefix}_max_chars", max(bursts) if bursts else None, f"no {prefix.replace('_', '-')}s")
 
 
-def _revision(sheet: _Sheet, evs: list[Ev], context: FeatureContext) -> None:
+def _revision(sheet: Sheet, evs: list[Ev], context: FeatureContext) -> None:
     keys = Counter(ev.data.get("cls") for ev in evs if ev.kind == "key")
     sheet.put("backspaces", keys["backspace"])
     sheet.put("deletes", keys["delete"])
     inputs = [ev for ev in evs if ev.kind == "input"]
-    deleted = -sum(min(0, _int(ev.data, "d") or 0) for ev in inputs)
-    inserted = sum(max(0, _int(ev.data, "d") or 0) for ev in inputs)
+    deleted = -sum(min(0, int_field(ev.data, "d") or 0) for ev in inputs)
+    inserted = sum(max(0, int_field(ev.data, "d") or 0) for ev in inputs)
     sheet.put("deleted_chars", deleted)
-    sheet.put("non_terminal_edits", sum(1 for ev in inputs if (_int(ev.data, "d") or 0) and _is_terminal(ev) is False))
+    sheet.put(
+        "non_terminal_edits", sum(1 for ev in inputs if (int_field(ev.data, "d") or 0) and is_terminal(ev) is False)
+    )
     sheet.put("revision_ratio", deleted / inserted if inserted else None, "no characters were inserted")
     kinds = Counter(ev.data.get("it") for ev in inputs)
     sheet.put("undo_count", kinds["historyUndo"])
@@ -368,10 +296,10 @@ def _revision(sheet: _Sheet, evs: list[Ev], context: FeatureContext) -> None:
     )
 
 
-def _external(sheet: _Sheet, sessions: list[list[Ev]], final_length: int | None) -> None:
+def _external(sheet: Sheet, sessions: list[list[Ev]], final_length: int | None) -> None:
     evs = [ev for session in sessions for ev in session]
     pastes = [ev for ev in evs if ev.kind == "paste"]
-    sizes = [_int(ev.data, "len") or 0 for ev in pastes]
+    sizes = [int_field(ev.data, "len") or 0 for ev in pastes]
     sheet.put("paste_count", len(pastes))
     sheet.put("pasted_chars", sum(sizes))
     sheet.put("largest_paste_chars", max(sizes) if sizes else None, "nothing was pasted")
@@ -402,7 +330,7 @@ def _external(sheet: _Sheet, sessions: list[list[Ev]], final_length: int | None)
                 continue
             if ev.kind != "input":
                 continue
-            delta, kind = _int(ev.data, "d") or 0, ev.data.get("it", "")
+            delta, kind = int_field(ev.data, "d") or 0, ev.data.get("it", "")
             drops += kind == "insertFromDrop"
             if delta > 0:
                 inserted += delta
@@ -416,7 +344,7 @@ def _external(sheet: _Sheet, sessions: list[list[Ev]], final_length: int | None)
     sheet.put("silent_insert_ratio", silent / inserted if inserted else None, "no characters were inserted")
 
 
-def _attention(sheet: _Sheet, sessions: list[list[Ev]]) -> None:
+def _attention(sheet: Sheet, sessions: list[list[Ev]]) -> None:
     blur_spans: list[float] = []
     hidden_spans: list[float] = []
     best_absence: float | None = None
@@ -424,8 +352,8 @@ def _attention(sheet: _Sheet, sessions: list[list[Ev]]) -> None:
     large_insertions = 0
     first_key: float | None = None
     for session in sessions:
-        blur_spans += _intervals(session, {("blur", None)}, {("focus", None)})
-        hidden_spans += _intervals(session, {("vis", "hidden")}, {("vis", "visible")})
+        blur_spans += intervals(session, {("blur", None)}, {("focus", None)})
+        hidden_spans += intervals(session, {("vis", "hidden")}, {("vis", "visible")})
         # Absences in this session as (start, end), for the "right before a large insertion" measure.
         ended: list[tuple[float, float]] = []
         blur_at = hidden_at = None
@@ -442,7 +370,7 @@ def _attention(sheet: _Sheet, sessions: list[list[Ev]]) -> None:
             elif ev.kind == "vis" and ev.data.get("state") == "visible" and hidden_at is not None:
                 ended.append((hidden_at, ev.t))
                 hidden_at = None
-            size = _int(ev.data, "d") if ev.kind == "input" else None  # a paste arrives as an input event too
+            size = int_field(ev.data, "d") if ev.kind == "input" else None  # a paste arrives as an input event too
             if size is None or size < LARGE_INSERTION_CHARS:
                 continue
             large_insertions += 1
@@ -462,7 +390,7 @@ def _attention(sheet: _Sheet, sessions: list[list[Ev]]) -> None:
     sheet.put("first_keystroke_latency_ms", first_key, "no character key was pressed")
 
 
-def _integrity(sheet: _Sheet, sessions: list[list[Ev]]) -> None:
+def _integrity(sheet: Sheet, sessions: list[list[Ev]]) -> None:
     evs = [ev for session in sessions for ev in session]
     reported = [ev for ev in evs if isinstance(ev.data.get("trusted"), bool)]
     untrusted = sum(1 for ev in reported if ev.data["trusted"] is False)
@@ -483,7 +411,7 @@ def _integrity(sheet: _Sheet, sessions: list[list[Ev]]) -> None:
     sheet.put("ime_composition_ms", composing)
 
 
-def _navigation(sheet: _Sheet, sessions: list[list[Ev]], context: FeatureContext) -> None:
+def _navigation(sheet: Sheet, sessions: list[list[Ev]], context: FeatureContext) -> None:
     opened = 0
     dwell: dict[str, float] = defaultdict(float)
     scroll: dict[str, float] = {}
