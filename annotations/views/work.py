@@ -59,7 +59,7 @@ def _work_context(
         "annotation": annotation,
         "task": task,
         "payload": payload,
-        "references": [r for r in task.references if isinstance(r, dict)] if isinstance(task.references, list) else [],
+        "references": _references(task.references),
         "guideline": guideline,
         "guideline_html": _markdown.render(guideline.text) if guideline else "",
         "changes": guideline_changes_since_last_work(user=request.user, project=project, current=guideline),
@@ -96,6 +96,17 @@ def _workable(annotation: Annotation) -> bool:
         and assignment.state == Assignment.State.ACTIVE
         and assignment.expires_at >= timezone.now()
     )
+
+
+def _references(references) -> list[dict]:
+    """The task's reference materials as shown: links only to web addresses (never javascript: or data:)."""
+    shown = []
+    for ref in references if isinstance(references, list) else []:
+        if not isinstance(ref, dict):
+            continue
+        url = str(ref.get("url") or "")
+        shown.append({**ref, "url": url if url.lower().startswith(("https://", "http://")) else ""})
+    return shown
 
 
 def _next_screen(request: HttpRequest, project: Project) -> HttpResponse:

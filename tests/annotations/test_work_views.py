@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from annotations import roles
 from annotations.models import Annotation, Assignment, GuidelineVersion, Project, Task
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -194,11 +195,16 @@ def test_draft_save_keeps_the_text_without_submitting(client, annotator, make_pr
     assert annotation.result == {"text": ""}
 
 
-def test_non_member_gets_404_and_anonymous_goes_to_login(client, annotator, other_annotator, make_project):
+def test_non_member_gets_404_and_anonymous_goes_to_login(client, annotator, other_annotator, make_user, make_project):
     project = make_project(Project.Kind.WRITE, members=[annotator])
     client.force_login(other_annotator)
     assert client.get(work_url(project)).status_code == 404
     assert not Assignment.objects.filter(annotator=other_annotator).exists()
+    # A reviewer who belongs to the project does not get tasks routed to them either.
+    reviewer = make_user("rev-member", roles.REVIEWER)
+    project.members.add(reviewer)
+    client.force_login(reviewer)
+    assert client.get(work_url(project)).status_code == 404
     client.logout()
     response = client.get(work_url(project))
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
@@ -336,3 +342,17 @@ def test_a_skipped_task_cannot_be_submitted_afterwards(client, annotator, make_p
     annotation.refresh_from_db()
     assert annotation.state == Annotation.State.DRAFT
     assert Task.objects.get(pk=annotation.task_id).slots_taken == 0
+
+
+def test_reference_links_only_go_to_web_addresses(client, annotator, make_project):
+    project = make_project(Project.Kind.WRITE, members=[annotator], tasks=1)
+    project.tasks.update(
+        references=[
+            {"id": "web", "title": "Spec", "url": "https://example.org/spec"},
+            {"id": "evil", "title": "Evil", "url": "javascript:alert(1)"},
+        ]
+    )
+    body, _ = claim(client, annotator, project)
+    body = body.content.decode()
+    assert 'href="https://example.org/spec"' in body
+    assert "javascript:alert" not in body and 'data-reference-id="evil"' in body
