@@ -265,3 +265,39 @@ def test_work_screen_shows_anonymised_exemplars_only_when_the_project_allows(cli
     assert 'data-testid="exemplars"' in screen
     assert "Answers every part, in order." in screen and "Ann one&#x27;s careful answer." in screen
     assert "ann1" not in screen and "rev1" not in screen
+
+
+def test_adjudication_screen_records_the_decision_and_lists_it_in_the_log(
+    client, make_project, annotator, other_annotator, reviewer
+):
+    from annotations.models import Adjudication, Project
+
+    project = make_project(Project.Kind.CLASSIFY, members=[annotator, other_annotator, reviewer], tasks=1)
+    task = project.tasks.get()
+    a = submitted(project, annotator, task=task, result={"label": "positive"})
+    b = submitted(project, other_annotator, task=task, result={"label": "neutral"})
+    client.force_login(annotator)
+    assert client.post(f"/adjudicate/{task.pk}/", {"label": "positive", "reasoning": "x"}).status_code == 403
+    client.force_login(reviewer)
+    listing = client.get(f"/adjudicate/?project={project.pk}").content.decode()
+    assert 'data-testid="disagreement"' in listing and "neutral, positive" in listing
+    page = client.get(f"/adjudicate/{task.pk}/?source=annotators").content.decode()
+    assert page.count('data-testid="adjudicate-version"') == 2
+    response = client.post(
+        f"/adjudicate/{task.pk}/", {"source": "annotators", "considered": [a.pk, b.pk], "label": "neutral"}
+    )
+    assert response.status_code == 422 and "reasoning" in response.content.decode()
+    response = client.post(
+        f"/adjudicate/{task.pk}/",
+        {"source": "annotators", "considered": [a.pk, b.pk], "label": "neutral", "reasoning": "States facts only."},
+    )
+    assert response.status_code == 302
+    logged = Adjudication.objects.get()
+    assert (logged.final_result["label"], logged.adjudicator, logged.reasoning) == (
+        "neutral",
+        reviewer,
+        "States facts only.",
+    )
+    listing = client.get(f"/adjudicate/?project={project.pk}").content.decode()
+    assert 'data-testid="disagreement"' not in listing
+    assert listing.count('data-testid="log-row"') == 1 and "States facts only." in listing
