@@ -229,6 +229,8 @@ class Session {
     this.quarantined = 0;
     this.restored = this.queue.length; // events left by an earlier page, from sessionStorage
     this.readies = 0; // "ready" frames received: connections made
+    this.rateLimited = 0;
+    this.limitedInARow = 0;
     this.activeMs = 0;
     this.lastTick = this.t0;
     this.lastActivity = this.t0;
@@ -309,6 +311,7 @@ class Session {
       this.sentUpto = this.acked; // resend everything after the server's point
       this.pump();
     } else if (frame.type === "ack") {
+      this.limitedInARow = 0;
       this.acknowledge(frame.upto);
       this.pump();
     } else if (frame.type === "error") {
@@ -342,8 +345,12 @@ class Session {
       this.maxEvents = Math.max(1, Math.floor(this.maxEvents / 2));
       this.maxBytes = Math.max(16 * 1024, Math.floor(this.maxBytes / 2));
     } else if (frame.code === "rate_limited") {
+      // Wait at least as long as the server says, longer each time in a row, with jitter.
       const hint = Number.isFinite(frame.retry_ms) ? frame.retry_ms : 0;
-      this.pausedUntil = performance.now() + Math.max(hint, this.backoff());
+      const wait = Math.min(BACKOFF_MAX_MS, BATCH_MS * 2 ** this.limitedInARow) * (0.5 + Math.random() * 0.5);
+      this.limitedInARow += 1;
+      this.rateLimited += 1;
+      this.pausedUntil = performance.now() + Math.max(hint, wait);
     }
     this.sentUpto = this.acked; // the refused frame is resent (duplicates are ignored server-side)
   }
@@ -359,13 +366,14 @@ class Session {
     const queue = this.queue;
     let i = 0;
     while (i < queue.length && queue[i].seq <= this.sentUpto) i++;
-    let frames = 0;
-    while (i < queue.length && frames < MAX_IN_FLIGHT_FRAMES) {
+    // Unacked frames on the wire are bounded: a slow server slows the sender, not the editor.
+    const horizon = this.acked + MAX_IN_FLIGHT_FRAMES * this.maxEvents;
+    while (i < queue.length && queue[i].seq <= horizon) {
       const parts = [];
       let bytes = 32;
       let last = 0;
       let blocked = false;
-      for (; i < queue.length && parts.length < this.maxEvents; i++) {
+      for (; i < queue.length && parts.length < this.maxEvents && queue[i].seq <= horizon; i++) {
         const event = queue[i];
         if (awaitingHash.has(event)) {
           blocked = true;
@@ -381,7 +389,6 @@ class Session {
       if (!parts.length) break;
       this.socket.send(`{"type":"events","events":[${parts.join(",")}]}`);
       this.sentUpto = last;
-      frames += 1;
       if (blocked) break;
     }
   }
@@ -436,6 +443,7 @@ class Session {
       quarantined: this.quarantined,
       restored: this.restored,
       connections: this.readies,
+      rateLimited: this.rateLimited,
       capturing: this.capturing,
       connected: this.ready,
       refused: this.dead || null,

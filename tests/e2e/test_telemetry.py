@@ -382,3 +382,98 @@ def test_local_digest_matches_sha256(page):
         samples,
     )
     assert digests == [hashlib.sha256(s.encode()).hexdigest() for s in samples]
+
+
+def test_backlog_after_an_outage_is_sent_in_frames_within_the_limits(
+    page, login, annotator, make_project, daphne_server
+):
+    project = _work_project(make_project, annotator, tasks=1)
+    login("ann1")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=daphne_server.url)
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: frames.append(payload)))
+    page.goto(f"/work/{project.pk}/")
+    _wait_connected(page)
+    editor = page.locator("textarea[data-instrument][name=text]")
+
+    daphne_server.stop()
+    sent_before_outage = len(frames)
+    editor.click()
+    page.keyboard.type("The outage does not stop the writer. " * 8)  # > 500 small events
+    long_text = "A long quotation that fills the snapshots. " * 1000  # 43,000 characters
+    page.evaluate("text => navigator.clipboard.writeText(text)", long_text)
+    page.keyboard.press("Control+V")
+    for _ in range(6):  # six snapshots of ~43,000 characters: more than one frame's bytes
+        editor.blur()
+        editor.click()
+        page.keyboard.type("!")
+    editor.blur()
+    daphne_server.restart()
+    _wait_all_delivered(page, timeout=45_000)
+
+    after = [json.loads(f) for f in frames[sent_before_outage:]]
+    sizes = [len(f.encode()) for f in frames[sent_before_outage:]]
+    assert all(len(f["events"]) <= 500 for f in after)
+    assert max(len(f["events"]) for f in after) == 500  # split by count
+    assert max(sizes) <= 256 * 1024 and sum(sizes) > 256 * 1024  # and by bytes
+    summary = next(s for s in _telemetry(page) if s["capturing"])
+    session = EditorSession.objects.get(annotation__task__project=project)
+    assert _stored_seqs(session.pk) == list(range(1, summary["lastSeq"] + 1))
+    assert Event.objects.filter(session=session, kind="rev", data__why="blur").count() == 7
+
+
+@pytest.fixture
+def rate_limited_server(transactional_db):
+    from tests.conftest import DaphneServer
+
+    server = DaphneServer(extra_env={"TELEMETRY_RATE_LIMIT_FRAMES_PER_S": "1"}).start()
+    yield server
+    server.stop()
+
+
+def test_rate_limited_client_backs_off_and_loses_nothing(browser, rate_limited_server, annotator, make_project):
+    from tests.conftest import PASSWORD
+
+    project = _work_project(make_project, annotator, tasks=1)
+    context = browser.new_context(base_url=rate_limited_server.url)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", "ann1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    page.goto(f"/work/{project.pk}/")
+    _wait_connected(page)
+    page.locator("textarea[data-instrument][name=text]").click()
+    _type_like_a_person(page, "One frame a second is all this server takes from a client, so the rest must wait.")
+    _wait_all_delivered(page, timeout=60_000)
+    summary = next(s for s in _telemetry(page) if s["capturing"])
+    context.close()
+    assert summary["rateLimited"] >= 1
+    session = EditorSession.objects.get(annotation__task__project=project)
+    assert _stored_seqs(session.pk) == list(range(1, summary["lastSeq"] + 1))
+
+
+def test_oversized_snapshot_is_quarantined_and_the_rest_flows(page, login, annotator, make_project, daphne_server):
+    project = _work_project(make_project, annotator, tasks=1)
+    login("ann1")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=daphne_server.url)
+    page.goto(f"/work/{project.pk}/")
+    _wait_connected(page)
+    editor = page.locator("textarea[data-instrument][name=text]")
+    page.evaluate("text => navigator.clipboard.writeText(text)", "z" * 50_001)
+    editor.click()
+    page.keyboard.press("Control+V")
+    editor.blur()  # a snapshot over the 50,000-character limit
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("short", delay=30)
+    editor.blur()  # a snapshot within it
+    _wait_all_delivered(page)
+    summary = next(s for s in _telemetry(page) if s["capturing"])
+    assert summary["quarantined"] == 1
+    session = EditorSession.objects.get(annotation__task__project=project)
+    bad = QuarantinedEvent.objects.get(session=session)
+    assert json.loads(bad.raw)["k"] == "rev" and "50000" in bad.reason.replace(",", "")
+    assert _stored_seqs(session.pk) == [s for s in range(1, summary["lastSeq"] + 1) if s != bad.seq]
+    assert Event.objects.get(session=session, kind="rev").data["text"] == "short"
