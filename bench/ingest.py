@@ -23,9 +23,9 @@ import json
 import os
 import random
 import secrets
+import shutil
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -129,7 +129,7 @@ def fixtures_create(*, groups: dict[str, int]) -> dict[str, list[tuple[str, str]
     with transaction.atomic():
         project = Project.objects.create(name="Bench", slug=f"bench-{uuid.uuid4().hex[:8]}", kind=Project.Kind.WRITE)
         GuidelineVersion.objects.create(project=project, number=1, text="bench")
-        users = User.objects.bulk_create(
+        User.objects.bulk_create(
             [User(username=f"bench{i}", password="!" + secrets.token_hex(8)) for i in range(n_users)]
         )
         users = list(User.objects.filter(username__startswith="bench").order_by("id"))
@@ -151,9 +151,7 @@ def fixtures_create(*, groups: dict[str, int]) -> dict[str, list[tuple[str, str]
                 ]
             )
             tasks = list(Task.objects.filter(project=project, external_id__startswith=f"{group}-").order_by("id"))
-            annotations = Annotation.objects.bulk_create(
-                [Annotation(task=task, annotator=users[i]) for i, task in enumerate(tasks)]
-            )
+            Annotation.objects.bulk_create([Annotation(task=task, annotator=users[i]) for i, task in enumerate(tasks)])
             annotations = list(Annotation.objects.filter(task__in=tasks).order_by("task_id"))
             sessions = EditorSession.objects.bulk_create(
                 [EditorSession(annotation=a, user=users[i]) for i, a in enumerate(annotations)]
@@ -214,8 +212,6 @@ class Daphne:
 async def _ws_connect(server: Daphne, session_id: str, cookie: str, gate: asyncio.Semaphore):
     """Open a socket and read its ready frame; at most a few handshakes at once (browsers do not all
     connect in the same millisecond, and a listen backlog is finite)."""
-    import websockets
-
     async with gate:
         ws = await _ws_open(server, session_id, cookie)
         upto = await _ready(ws)
@@ -437,6 +433,10 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def _loadavg() -> float:
+    return os.getloadavg()[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="", help="PostgreSQL server to create a scratch database on")
@@ -462,59 +462,62 @@ def main() -> None:
         django_setup(database_url)
         groups = {"baseline": args.baseline_clients, "saturation": args.clients, "realistic": args.editors}
         sessions = fixtures_create(groups=groups)
+        ids = {group: [sid for sid, _ in pairs] for group, pairs in sessions.items()}
         from django.db import connection
 
         connection.close()
-        print(f"database: {vendor}; workdir {workdir}", flush=True)
+        print(f"database: {vendor}; {os.cpu_count()} CPUs, load average {_loadavg():.1f} at start", flush=True)
         ceiling = raw_sqlite_ceiling(workdir, rows=20_000 if args.quick else 200_000)
         print(f"raw SQLite ceiling: {ceiling:,.0f} rows/s (executemany, 100 rows per transaction)", flush=True)
 
         server = Daphne(database_url, workdir)
-
         cpu0 = server.cpu_seconds()
         base = asyncio.run(baseline(server, sessions["baseline"], args.baseline_seconds))
         base_cpu = server.cpu_seconds() - cpu0
-        base_count = sum(events_in_db([s for s, _ in sessions["baseline"]]).values())
+        base_count = sum(events_in_db(ids["baseline"]).values())
         base_rate = base_count / base["elapsed"]
         print(
-            f"baseline (POST per event, {args.baseline_clients} clients): {base_count} events in the database"
-            f" in {base['elapsed']:.1f} s = {base_rate:,.0f} events/s; server CPU {base_cpu:.1f} s;"
-            f" errors {len(base['errors'])}",
+            f"baseline, one POST per event ({args.baseline_clients} keep-alive clients): {base_count} events in the"
+            f" database in {base['elapsed']:.1f} s = {base_rate:,.0f} events/s;"
+            f" server CPU {base_cpu:.1f} s ({base_count / max(base_cpu, 1e-9):,.0f} events per CPU-second)",
             flush=True,
         )
 
-        cpu0 = server.cpu_seconds()
+        cpu0, load0 = server.cpu_seconds(), _loadavg()
         sat = asyncio.run(saturation(server, sessions["saturation"], args.saturation_seconds, args.frame_events))
         sat_cpu = server.cpu_seconds() - cpu0
-        sat_count = sum(events_in_db([s for s, _ in sessions["saturation"]]).values())
+        sat_count = sum(events_in_db(ids["saturation"]).values())
         sat_rate = sat_count / sat["elapsed"]
         print(
             f"saturation ({args.clients} sockets, {args.frame_events}-event frames): {sat_count} events in the"
             f" database in {sat['elapsed']:.1f} s = {sat_rate:,.0f} events/s (acks said {sat['acked_events']});"
-            f" server CPU {sat_cpu:.1f} s; errors {len(sat['errors'])}",
+            f" server CPU {sat_cpu:.1f} s ({sat_count / max(sat_cpu, 1e-9):,.0f} events per CPU-second);"
+            f" load average {load0:.1f} -> {_loadavg():.1f}",
             flush=True,
         )
 
-        cpu0, client0 = server.cpu_seconds(), _own_cpu()
+        cpu0, client0, load0 = server.cpu_seconds(), _own_cpu(), _loadavg()
         real = asyncio.run(realistic(server, sessions["realistic"], args.duration, args.editor_rate, frame_ms=250.0))
         real_cpu, real_client_cpu = server.cpu_seconds() - cpu0, _own_cpu() - client0
-        stored = events_in_db([s for s, _ in sessions["realistic"]])
+        stored = events_in_db(ids["realistic"])
         sent_total = sum(real["sent"])
-        lost = sum(max(0, n - stored.get(sid, 0)) for n, (sid, _) in zip(real["sent"], sessions["realistic"]))
+        lost = sum(max(0, n - stored.get(sid, 0)) for n, sid in zip(real["sent"], ids["realistic"], strict=True))
         lat_ms = [x * 1000 for x in real["latencies"]]
         p50, p99 = _pct(lat_ms, 0.50), _pct(lat_ms, 0.99)
         print(
             f"realistic ({args.editors} editors x {args.editor_rate:g} events/s, 250 ms frames, {args.duration:g} s):"
-            f" sent {sent_total} events in {len(lat_ms)} acked frames; ack p50 {p50:.1f} ms, p99 {p99:.1f} ms,"
-            f" max {max(lat_ms, default=0):.1f} ms; lost {lost}; server CPU {real_cpu:.1f} s, clients' CPU {real_client_cpu:.1f} s; errors"
-            f" {len(real['errors'])}",
+            f" {sent_total} events sent in {len(lat_ms)} acked frames; ack p50 {p50:.1f} ms, p99 {p99:.1f} ms,"
+            f" max {max(lat_ms, default=0):.1f} ms; lost {lost} (sent but not in the database);"
+            f" server CPU {real_cpu:.1f} s ({real_cpu / max(len(lat_ms), 1) * 1e6:.0f} us per frame),"
+            f" clients {real_client_cpu:.1f} s; load average {load0:.1f} -> {_loadavg():.1f}",
             flush=True,
         )
-        for err in (base["errors"] + sat["errors"] + real["errors"])[:5]:
+        errors = base["errors"] + sat["errors"] + real["errors"]
+        for err in errors[:5]:
             print("  error:", err[:300])
         print(
-            f"saturation vs naive baseline: {sat_rate / base_rate:.1f}x; vs raw SQLite ceiling:"
-            f" {sat_rate / ceiling:.0%} of it",
+            f"saturation is {sat_rate / base_rate:.0f}x the naive baseline and {sat_rate / ceiling:.0%} of the raw"
+            f" SQLite ceiling (gap {ceiling / sat_rate:.1f}x); one daphne process",
             flush=True,
         )
         figures = {
@@ -522,18 +525,21 @@ def main() -> None:
             "events_per_s": round(sat_rate),
             "ack_p50_ms": round(p50, 2),
             "ack_p99_ms": round(p99, 2),
-            "ack_mean_ms": round(statistics.fmean(lat_ms), 2) if lat_ms else None,
             "lost": lost,
             "baseline_events_per_s": round(base_rate),
             "speedup_vs_baseline": round(sat_rate / base_rate, 1),
             "raw_ceiling_rows_per_s": round(ceiling),
-            "fraction_of_raw_ceiling": round(sat_rate / ceiling, 3),
+            "gap_to_raw_ceiling": round(ceiling / sat_rate, 2),
+            "saturation_events_per_server_cpu_s": round(sat_count / max(sat_cpu, 1e-9)),
+            "realistic_server_us_per_frame": round(real_cpu / max(len(lat_ms), 1) * 1e6),
             "realistic_events_sent": sent_total,
             "saturation_clients": args.clients,
             "realistic_editors": args.editors,
             "realistic_seconds": args.duration,
             "daphne_processes": 1,
-            "errors": len(base["errors"]) + len(sat["errors"]) + len(real["errors"]),
+            "cpus": os.cpu_count(),
+            "load_average_end": round(_loadavg(), 1),
+            "errors": len(errors),
         }
     finally:
         if server is not None:
@@ -542,6 +548,7 @@ def main() -> None:
 
         connections.close_all()
         drop()
+        shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures))
 
 

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from telemetry.models import EditorSession, Event, QuarantinedEvent
+from telemetry.signals import signals_refresh_for_session
 
 MAX_SEQ = 2_147_483_647  # fits every backend's integer column
 MAX_REV_TEXT = 50_000
@@ -319,10 +320,13 @@ def frames_ingest(*, frames: list[tuple[EditorSession, list]]) -> list[IngestRes
     with transaction.atomic(), connection.cursor() as cursor:
         for session, rows, bad in prepared:
             results.append(_frame_write(cursor, sql, session, rows, bad))
+    late = {}
     for (session, *_), result in zip(prepared, results, strict=True):
         if isinstance(result, IngestResult) and result.was_closed and result.stored:
-            # Late events after submit: the annotation's signals were computed without them.
-            _signals_refresh(session=session)
+            late[session.pk] = session
+    for session in late.values():
+        # Late events after submit: the annotation's signals were computed without them.
+        signals_refresh_for_session(session=session)
     return results
 
 
@@ -411,11 +415,3 @@ class FrameBatcher:
                         future.set_result(result)
         finally:
             self.draining = False
-
-
-def _signals_refresh(*, session: EditorSession) -> None:
-    try:
-        from telemetry.signals import signals_refresh_for_session
-    except ImportError:  # TEMPORARY until telemetry.signals lands
-        return
-    signals_refresh_for_session(session=session)

@@ -151,3 +151,19 @@ def test_a_closed_session_takes_events_only_while_its_final_seq_is_owed(session)
     ingest.events_ingest(session=session, events=[key(3), key(4)])
     session.refresh_from_db()
     assert session.contiguous_upto == 4 and not ingest.session_accepts_events(session)
+
+
+def test_late_events_after_submit_refresh_the_annotations_signals(session):
+    from annotations.models import Annotation
+    from telemetry.models import AnnotationSignals
+    from telemetry.services import editor_sessions_finish
+    from telemetry.signals import annotation_signals_compute
+
+    ingest.events_ingest(session=session, events=[key(1), key(2)])
+    Annotation.objects.filter(pk=session.annotation_id).update(state=Annotation.State.SUBMITTED)
+    editor_sessions_finish(annotation=session.annotation, final_seq=4)
+    annotation_signals_compute(annotation=Annotation.objects.get(pk=session.annotation_id))
+    assert AnnotationSignals.objects.get(annotation_id=session.annotation_id).event_count == 2
+    session.refresh_from_db()
+    ingest.events_ingest(session=session, events=[key(3), key(4)])
+    assert AnnotationSignals.objects.get(annotation_id=session.annotation_id).event_count == 4
