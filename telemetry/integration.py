@@ -32,7 +32,7 @@ def annotation_submitted(*, annotation, final_seq) -> None:
 
 
 def export_provenance(*, annotations) -> dict:
-    """{annotation id: {"signals", "flags", "undefined"}} for an export batch (one query)."""
+    """{annotation id: {"signals", "flags", "signals_undefined"}} for an export batch (one query)."""
     from telemetry.selectors import export_provenance as provenance
 
     return provenance(annotations=list(annotations))

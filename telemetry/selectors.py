@@ -43,13 +43,14 @@ def revision_replay(*, annotation: Annotation) -> list[dict]:
 
 
 def export_provenance(*, annotations: list) -> dict:
-    """{annotation id: {"signals", "flags", "undefined"}} for a batch, in one query. An annotation
-    whose signals were never computed gets None values (not computed), never empty ones."""
+    """{annotation id: {"signals", "flags", "signals_undefined"}} for a batch, in one query (merged
+    into each JSONL row). An annotation whose signals were never computed gets None values (not
+    computed), never empty ones."""
     ids = [a.pk for a in annotations]
-    out = {pk: {"signals": None, "flags": None, "undefined": None} for pk in ids}
+    out = {pk: {"signals": None, "flags": None, "signals_undefined": None} for pk in ids}
     for row in AnnotationSignals.objects.filter(annotation_id__in=ids).only("annotation_id", "features", "flags"):
         features, undefined = signals_split(row)
-        out[row.annotation_id] = {"signals": features, "flags": row.flags, "undefined": undefined}
+        out[row.annotation_id] = {"signals": features, "flags": row.flags, "signals_undefined": undefined}
     return out
 
 

@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 
 from annotations import hooks
 from annotations.models import Annotation
+from annotations.services.io_export import export_create, export_rows
 from annotations.services.routing import assignment_next
 from annotations.services.work import annotation_start, annotation_submit
 from telemetry.ingest import events_ingest
@@ -144,10 +145,10 @@ def test_export_provenance_hook_answers_a_batch_in_one_query(
     row = provenance[computed.pk]
     assert row["signals"]["pasted_fraction"] == 1.0
     assert UNDEFINED_KEY not in row["signals"]
-    assert row["undefined"]["iki_median_ms"] == "no keystroke intervals were recorded"
+    assert row["signals_undefined"]["iki_median_ms"] == "no keystroke intervals were recorded"
     assert [flag["flag"] for flag in row["flags"]][:1] == ["paste_dominant"]
     assert set(row["flags"][0]) >= {"flag", "values", "threshold", "explanation"}
-    assert provenance[never.pk] == {"signals": None, "flags": None, "undefined": None}
+    assert provenance[never.pk] == {"signals": None, "flags": None, "signals_undefined": None}
 
 
 def test_review_evidence_hook(project, annotator, django_capture_on_commit_callbacks):
@@ -214,3 +215,20 @@ def test_a_computation_from_fewer_events_never_overwrites_a_fresher_row(project,
     assert (row.event_count, row.features) == (100, {"marker": 1})
     AnnotationSignals.objects.filter(pk=fresher.pk).update(event_count=6)
     assert annotation_signals_compute(annotation=annotation).features["pasted_chars"] == 400
+
+
+def test_jsonl_export_rows_carry_signals_and_flags(project, annotator, django_capture_on_commit_callbacks):
+    annotation = start(project, annotator)
+    session = editor_session_open(annotation=annotation, user=annotator)
+    wire = pure_paste().wire()
+    ingest(session, wire)
+    submit(annotation, PASTED, len(wire), django_capture_on_commit_callbacks)
+    other = start(project, annotator)  # submitted with telemetry on but no events at all
+    submit(other, "Typed with the socket down.", None, django_capture_on_commit_callbacks)
+
+    rows = {row["annotation_id"]: row for row in export_rows(export=export_create(project=project, fmt="jsonl"))}
+    assert rows[annotation.pk]["signals"]["pasted_fraction"] == 1.0
+    assert "paste_dominant" in {flag["flag"] for flag in rows[annotation.pk]["flags"]}
+    assert rows[other.pk]["signals"]["event_count"] == 0
+    assert rows[other.pk]["signals"]["keys_per_minute"] is None
+    assert rows[other.pk]["signals_undefined"]["keys_per_minute"] == "no active time was recorded"
