@@ -301,3 +301,53 @@ def test_adjudication_screen_records_the_decision_and_lists_it_in_the_log(
     listing = client.get(f"/adjudicate/?project={project.pk}").content.decode()
     assert 'data-testid="disagreement"' not in listing
     assert listing.count('data-testid="log-row"') == 1 and "States facts only." in listing
+
+
+def test_review_page_shows_flags_with_their_evidence_and_the_replay(client, setup, reviewer, monkeypatch):
+    from annotations import hooks
+
+    evidence = {
+        "signals": {"pasted_fraction": 0.92},
+        "undefined": {"inter_key_median_ms": "fewer than 2 key events"},
+        "flags": [
+            {
+                "flag": "paste_dominant",
+                "label": "Paste-dominant",
+                "values": {"pasted_fraction": 0.92},
+                "threshold": {"pasted_fraction": 0.5},
+                "explanation": "92% of the text arrived by paste.",
+            }
+        ],
+        "replay": [
+            {
+                "seq": 3,
+                "t": 2000,
+                "field": "text",
+                "why": "pause",
+                "text": "Plants",
+                "diff": [{"op": "insert", "text": "Plants"}],
+            },
+            {
+                "seq": 9,
+                "t": 9000,
+                "field": "text",
+                "why": "submit",
+                "text": "Plants grow",
+                "diff": [{"op": "equal", "text": "Plants"}, {"op": "insert", "text": " grow"}],
+            },
+        ],
+        "event_count": 12,
+    }
+    monkeypatch.setitem(hooks._registry, "review_evidence", [lambda *, annotation: evidence])
+    client.force_login(reviewer)
+    body = client.get(f"/review/{setup['mine'].pk}/").content.decode()
+    assert "Paste-dominant" in body and "92% of the text arrived by paste." in body
+    assert "pasted_fraction = 0.92" in body and "thresholds: pasted_fraction = 0.5" in body
+    assert "undefined: fewer than 2 key events" in body
+    assert body.count("data-replay-step=") == 2
+    assert 'max="1" value="1"' in body  # the scrubber starts at the last snapshot
+    assert "Plants<ins> grow</ins>" in body
+
+    monkeypatch.setitem(hooks._registry, "review_evidence", [lambda *, annotation: None])
+    body = client.get(f"/review/{setup['mine'].pk}/").content.decode()
+    assert 'data-testid="no-evidence"' in body and 'data-testid="flag"' not in body
