@@ -95,3 +95,30 @@ def test_missing_scores_are_named_then_the_next_annotation_swaps_in(page, login,
     assert "Plants eat sunlight." in page.get_by_test_id("the-annotation").inner_text()
     review = Review.objects.get()
     assert (review.annotation_id, review.scores) == (work.pk, {"accuracy": 4, "clarity": 3, "completeness": 5})
+
+
+def test_reviewer_steps_and_scrubs_through_the_revision_replay(page, login, work):
+    from telemetry.models import EditorSession, Event
+
+    session = EditorSession.objects.create(annotation=work, user=work.annotator)
+    texts = ["Photo", "Photosynthesis stores light", "Photosynthesis stores light as sugar."]
+    for seq, text in enumerate(texts, start=1):
+        Event.objects.create(
+            session=session, seq=seq, t=seq * 2500.0, kind="rev", data={"field": "text", "text": text, "why": "pause"}
+        )
+    login("rev1")
+    page.goto(f"/review/{work.pk}/")
+    replay = page.get_by_test_id("replay")
+    visible = replay.locator("[data-replay-step]:visible")
+    assert replay.locator("[data-replay-pos]").inner_text() == "3"
+    assert visible.locator("ins").inner_text() == " as sugar."
+    page.keyboard.press(",")
+    assert replay.locator("[data-replay-pos]").inner_text() == "2"
+    assert visible.locator("ins").inner_text() == "synthesis stores light"
+    replay.locator("[data-replay-range]").fill("0")
+    assert replay.locator("[data-replay-pos]").inner_text() == "1"
+    assert visible.locator("ins").inner_text() == "Photo"
+    page.keyboard.press(".")
+    page.keyboard.press(".")
+    page.keyboard.press(".")  # past the end: stays on the last snapshot
+    assert replay.locator("[data-replay-pos]").inner_text() == "3"
