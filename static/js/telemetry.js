@@ -213,6 +213,7 @@ class Session {
     this.form = form;
     this.key = STORE_PREFIX + url;
     this.t0 = performance.now();
+    this.clockUnknown = !!saved; // restored from storage: t continues from its last event if reused
     this.seq = saved ? saved.lastSeq || 0 : 0;
     this.queue = saved && Array.isArray(saved.events) ? saved.events.filter((e) => e && e.seq > 0) : [];
     this.acked = 0;
@@ -264,7 +265,14 @@ class Session {
   // ---- delivery ------------------------------------------------------------------------------
 
   connect() {
-    const socket = new WebSocket(socketUrl(this.url));
+    let socket;
+    try {
+      socket = new WebSocket(socketUrl(this.url));
+    } catch (error) {
+      console.warn("telemetry: cannot open the socket", error);
+      this.retryAt = performance.now() + this.backoff();
+      return;
+    }
     this.socket = socket;
     this.ready = false;
     socket.onmessage = (message) => {
@@ -581,10 +589,16 @@ function instrumentForm(form) {
   if (!session) {
     const url = form.getAttribute("data-telemetry-url");
     if (!url) return;
-    session = sessions.find((s) => s.url === url && !s.capturing);
+    // The same session on a new form element (a re-rendered form, or leftovers restored from
+    // storage): keep its seq and clock going, never restart at 1 (the server would drop repeats).
+    session = sessions.find((s) => s.url === url);
     if (session) {
-      session.form = form; // leftovers of this very session were restored: keep its seq going
-      session.t0 = performance.now() - (session.queue.length ? session.queue[session.queue.length - 1].t : 0);
+      if (session.clockUnknown) {
+        const last = session.queue[session.queue.length - 1];
+        session.t0 = performance.now() - (last ? last.t : 0);
+        session.clockUnknown = false;
+      }
+      session.form = form;
     } else {
       session = new Session({ url, salt: form.getAttribute("data-telemetry-salt"), form });
       sessions.push(session);
