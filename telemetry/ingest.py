@@ -21,8 +21,6 @@ from telemetry.signals import signals_refresh_for_session
 MAX_SEQ = 2_147_483_647  # fits every backend's integer column
 MAX_REV_TEXT = 50_000
 MAX_SHORT_TEXT = 200  # field names, reference ids, inputType
-# Read once: the walk that advances contiguous_upto looks at this many stored seqs per query.
-_WALK_CHUNK = 1000
 
 KEY_CLASSES = frozenset(
     {"letter", "digit", "punct", "space", "enter", "backspace", "delete", "nav", "modifier", "other"}
@@ -264,39 +262,60 @@ def session_accepts_events(session: EditorSession) -> bool:
 # --- The write ---------------------------------------------------------------------------
 
 
-def _sql_names():
-    ev, se, qe = Event._meta.db_table, EditorSession._meta.db_table, QuarantinedEvent._meta.db_table
-    qn = connection.ops.quote_name
-    return {
-        "insert": (
-            f"INSERT INTO {qn(ev)} ({qn('session_id')}, {qn('seq')}, {qn('t')}, {qn('kind')}, {qn('data')},"
-            f" {qn('received_at')}) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT ({qn('session_id')}, {qn('seq')})"
-            " DO NOTHING"
-        ),
-        "session": (
-            f"SELECT {qn('contiguous_upto')}, {qn('closed_at')} FROM {qn(se)} WHERE {qn('id')} = %s"
-            + (" FOR UPDATE" if connection.features.has_select_for_update else "")
-        ),
-        # Stored or quarantined seqs above the current point, in order: one query per chunk.
-        "walk": (
-            f"SELECT {qn('seq')} FROM {qn(ev)} WHERE {qn('session_id')} = %s AND {qn('seq')} > %s"
-            f" UNION SELECT {qn('seq')} FROM {qn(qe)} WHERE {qn('session_id')} = %s AND {qn('seq')} > %s"
-            f" ORDER BY 1 LIMIT {_WALK_CHUNK}"
-        ),
-        "advance": (
-            f"UPDATE {qn(se)} SET {qn('contiguous_upto')} = %s WHERE {qn('id')} = %s AND {qn('contiguous_upto')} < %s"
-        ),
-    }
+# Rows per INSERT statement and sessions per lookup statement: well inside SQLite's limits on
+# bound parameters (32766) and expression depth (1000).
+_INSERT_CHUNK = 1000
+_SESSION_CHUNK = 100
+# The walk reads at most this many seqs above a session's point per lookup (then continues alone).
+_WALK_WINDOW = 2000
 
 
-_SQL: dict[str, dict[str, str]] = {}
+class _Sql:
+    """The statements of the write, for the connection's backend (quoted names, built once)."""
+
+    def __init__(self):
+        qn = connection.ops.quote_name
+        ev, se, qe = (qn(m._meta.db_table) for m in (Event, EditorSession, QuarantinedEvent))
+        self.event_columns = (
+            f"INSERT INTO {ev} ({qn('session_id')}, {qn('seq')}, {qn('t')}, {qn('kind')}, {qn('data')},"
+            f" {qn('received_at')}) VALUES "
+        )
+        self.on_conflict = f" ON CONFLICT ({qn('session_id')}, {qn('seq')}) DO NOTHING"
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        self.sessions_head = (
+            f"SELECT {qn('id')}, {qn('contiguous_upto')}, {qn('closed_at')} FROM {se} WHERE {qn('id')} IN "
+        )
+        self.sessions_tail = f" ORDER BY {qn('id')}{lock}"
+        self.window = f"({qn('session_id')} = %s AND {qn('seq')} > %s AND {qn('seq')} <= %s)"
+        self.walk_event = f"SELECT {qn('session_id')}, {qn('seq')} FROM {ev} WHERE "
+        self.walk_quarantine = f" UNION SELECT {qn('session_id')}, {qn('seq')} FROM {qe} WHERE "
+        self.advance = (
+            f"UPDATE {se} SET {qn('contiguous_upto')} = %s WHERE {qn('id')} = %s AND {qn('contiguous_upto')} < %s"
+        )
+
+    def insert(self, n: int) -> str:
+        return self.event_columns + ",".join(["(%s, %s, %s, %s, %s, %s)"] * n) + self.on_conflict
+
+    def sessions(self, n: int) -> str:
+        return self.sessions_head + "(" + ",".join(["%s"] * n) + ")" + self.sessions_tail
+
+    def walk(self, n: int) -> str:
+        where = " OR ".join([self.window] * n)
+        return self.walk_event + where + self.walk_quarantine + where
 
 
-def _sql() -> dict[str, str]:
-    key = connection.vendor
-    if key not in _SQL:
-        _SQL[key] = _sql_names()
-    return _SQL[key]
+_SQL: dict[str, _Sql] = {}
+
+
+def _sql() -> _Sql:
+    if connection.vendor not in _SQL:
+        _SQL[connection.vendor] = _Sql()
+    return _SQL[connection.vendor]
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def events_ingest(*, session: EditorSession, events: list) -> IngestResult:
@@ -311,61 +330,89 @@ def events_ingest(*, session: EditorSession, events: list) -> IngestResult:
 
 
 def frames_ingest(*, frames: list[tuple[EditorSession, list]]) -> list[IngestResult | Exception]:
-    """Several frames (from any sessions, in arrival order) in ONE transaction: each frame is
-    written exactly as `events_ingest` would, and none is acknowledged before the commit.
+    """Several frames (from any sessions, in arrival order) in ONE transaction, none acknowledged
+    before the commit. The statements do not grow with the frames: one lookup (and lock) of the
+    sessions, one multi-row insert, one walk of the stored seqs above each session's point, one
+    batch of point updates (each chunked only past hundreds of sessions or a thousand rows).
     The answer for each frame is its IngestResult, or the exception that refused it alone."""
     prepared = [(session, *events_validate(events)) for session, events in frames]
     sql = _sql()
-    results: list[IngestResult | Exception] = []
+    prep_pk = EditorSession._meta.pk.get_db_prep_value
+    keys = [prep_pk(session.pk, connection) for session, _, _ in prepared]
     with transaction.atomic(), connection.cursor() as cursor:
-        for session, rows, bad in prepared:
-            results.append(_frame_write(cursor, sql, session, rows, bad))
+        state: dict = {}  # session key -> [point before, closed_at]
+        # Sorted, so that concurrent writers (several daphne processes) lock rows in one order.
+        distinct = sorted(set(keys), key=str)
+        for chunk in _chunks(distinct, _SESSION_CHUNK):
+            cursor.execute(sql.sessions(len(chunk)), chunk)
+            for key, upto, closed_at in cursor.fetchall():
+                state[key] = [upto, closed_at]
+
+        now_db = Event._meta.get_field("received_at").get_db_prep_value(timezone.now(), connection)
+        adapt_json = Event._meta.get_field("data").get_db_prep_value
+        params: list = []
+        quarantine: list[QuarantinedEvent] = []
+        arriving: dict = {}  # session key -> seqs this batch brings (stored or quarantined)
+        for key, (session, rows, bad) in zip(keys, prepared, strict=True):
+            if key not in state:
+                continue
+            seqs = arriving.setdefault(key, set())
+            for seq, t, kind, data in rows:
+                params.extend((key, seq, t, kind, adapt_json(data, connection), now_db))
+                seqs.add(seq)
+            for q in bad:
+                quarantine.append(QuarantinedEvent(session_id=session.pk, seq=q.seq, raw=q.raw, reason=q.reason))
+                if q.seq is not None:
+                    seqs.add(q.seq)
+        for chunk in _chunks(params, 6 * _INSERT_CHUNK):
+            cursor.execute(sql.insert(len(chunk) // 6), chunk)
+        if quarantine:
+            QuarantinedEvent.objects.bulk_create(quarantine)
+
+        # Only a batch that brings a session's next seq can move its point.
+        moving = [key for key, seqs in arriving.items() if state[key][0] + 1 in seqs]
+        present: dict = {key: [] for key in moving}
+        for chunk in _chunks(moving, _SESSION_CHUNK):
+            args = [x for key in chunk for x in (key, state[key][0], state[key][0] + _WALK_WINDOW)]
+            cursor.execute(sql.walk(len(chunk)), args + args)
+            for key, seq in cursor.fetchall():
+                present[key].append(seq)
+        advances = []
+        for key in moving:
+            before = upto = state[key][0]
+            seqs = sorted(present[key])
+            while True:
+                for seq in seqs:
+                    if seq != upto + 1:
+                        break
+                    upto = seq
+                else:
+                    if seqs and upto == seqs[-1] and len(seqs) >= _WALK_WINDOW:  # the window was full
+                        cursor.execute(sql.walk(1), [key, upto, upto + _WALK_WINDOW] * 2)
+                        seqs = sorted(seq for _, seq in cursor.fetchall())
+                        continue
+                break
+            if upto > before:
+                advances.append((upto, key, upto))
+                state[key][0] = upto
+        if advances:
+            cursor.executemany(sql.advance, advances)
+
+    results: list[IngestResult | Exception] = []
     late = {}
-    for (session, *_), result in zip(prepared, results, strict=True):
-        if isinstance(result, IngestResult) and result.was_closed and result.stored:
-            late[session.pk] = session
+    for key, (session, rows, bad) in zip(keys, prepared, strict=True):
+        if key not in state:
+            results.append(EditorSession.DoesNotExist(f"editor session {session.pk} is gone"))
+            continue
+        upto, closed_at = state[key]
+        session.contiguous_upto = upto
+        results.append(IngestResult(upto=upto, stored=len(rows), quarantined=bad, was_closed=closed_at is not None))
+        if closed_at is not None and rows:
+            late[key] = session
     for session in late.values():
         # Late events after submit: the annotation's signals were computed without them.
         signals_refresh_for_session(session=session)
     return results
-
-
-def _frame_write(cursor, sql: dict[str, str], session: EditorSession, rows: list, bad: list[Quarantined]):
-    session_pk = EditorSession._meta.pk.get_db_prep_value(session.pk, connection)
-    cursor.execute(sql["session"], [session_pk])
-    found = cursor.fetchone()
-    if found is None:
-        return EditorSession.DoesNotExist(f"editor session {session.pk} is gone")
-    upto, closed_at = found
-    if rows:
-        now_db = Event._meta.get_field("received_at").get_db_prep_value(timezone.now(), connection)
-        adapt_json = Event._meta.get_field("data").get_db_prep_value
-        cursor.executemany(
-            sql["insert"],
-            [(session_pk, seq, t, kind, adapt_json(data, connection), now_db) for seq, t, kind, data in rows],
-        )
-    if bad:
-        QuarantinedEvent.objects.bulk_create(
-            [QuarantinedEvent(session_id=session.pk, seq=q.seq, raw=q.raw, reason=q.reason) for q in bad]
-        )
-    start = upto
-    # Walk only if this frame can have moved the point (it holds upto+1, or fills a gap).
-    if any(r[0] == upto + 1 for r in rows) or any(q.seq == upto + 1 for q in bad):
-        while True:
-            cursor.execute(sql["walk"], [session_pk, upto, session_pk, upto])
-            seqs = [r[0] for r in cursor.fetchall()]
-            for s in seqs:
-                if s != upto + 1:
-                    break
-                upto = s
-            else:
-                if len(seqs) == _WALK_CHUNK:
-                    continue
-            break
-    if upto > start:
-        cursor.execute(sql["advance"], [upto, session_pk, upto])
-    session.contiguous_upto = upto
-    return IngestResult(upto=upto, stored=len(rows), quarantined=bad, was_closed=closed_at is not None)
 
 
 _batchers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()

@@ -167,3 +167,19 @@ def test_late_events_after_submit_refresh_the_annotations_signals(session):
     session.refresh_from_db()
     ingest.events_ingest(session=session, events=[key(3), key(4)])
     assert AnnotationSignals.objects.get(annotation_id=session.annotation_id).event_count == 4
+
+
+def test_the_walk_continues_past_a_full_window(session, monkeypatch):
+    monkeypatch.setattr(ingest, "_WALK_WINDOW", 50)
+    ingest.events_ingest(session=session, events=[key(i) for i in range(2, 300)])
+    assert ingest.events_ingest(session=session, events=[key(1)]).upto == 299
+
+
+def test_frames_of_several_sessions_in_one_batch_each_get_their_own_point(session, make_project, annotator):
+    other = editor_session_open(annotation=session.annotation, user=annotator)
+    results = ingest.frames_ingest(
+        frames=[(session, [key(1), key(2)]), (other, [key(2)]), (session, [key(3), key(3, char="x")]), (other, [])]
+    )
+    assert [r.upto for r in results] == [3, 0, 3, 0]
+    assert [len(r.quarantined) for r in results] == [0, 0, 1, 0]
+    assert sorted(Event.objects.filter(session=other).values_list("seq", flat=True)) == [2]
