@@ -6,8 +6,9 @@ annotator in, opens the annotate screen (telemetry on, socket connected) and add
 each, in alternating rounds. Two figures per keystroke:
 
   handler   time spent inside telemetry.js's listeners (performance.now() around each of them,
-            switched on by window.__telemetryCost before the module loads), divided by keystrokes;
-            plus the batching clock's own time per second of typing.
+            switched on by window.__telemetryCost before the module loads), divided by keystrokes
+            (per_keystroke_ms); all_in_per_keystroke_ms adds the batching clock (frames, snapshots,
+            sessionStorage) and the ack handling, which run between keystrokes.
   dispatch  from the first keydown listener (window, capture) to the last input listener (window,
             bubble): the browser's own handling of the keystroke plus whatever listeners run; the
             plain textarea's dispatch time is the baseline in the same run.
@@ -108,6 +109,15 @@ def _start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
     raise RuntimeError("daphne did not start within 30 s")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _chromium() -> str | None:
     for name in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium"):
         if name and os.path.exists(name):
@@ -157,14 +167,16 @@ def run(chars: int, rounds: int) -> dict:
                 }"""
             )
             wall = {"instrumented": 0.0, "plain": 0.0}
+            server_cpu = {"instrumented": 0.0, "plain": 0.0}
             targets = [("instrumented", "textarea[data-instrument]"), ("plain", "#plain-twin")]
             for round_no in range(rounds):
                 for name, selector in targets if round_no % 2 == 0 else targets[::-1]:
                     page.fill(selector, "")
                     page.click(selector)
-                    start = time.perf_counter()
+                    start, cpu = time.perf_counter(), _cpu_seconds(server.pid)
                     page.keyboard.type(text)
                     wall[name] += time.perf_counter() - start
+                    server_cpu[name] += _cpu_seconds(server.pid) - cpu
             page.locator("textarea[data-instrument]").blur()
             page.wait_for_function("() => window.scriptoriumTelemetry.pending() === 0")
             figures = page.evaluate(
@@ -181,6 +193,8 @@ def run(chars: int, rounds: int) -> dict:
     dispatch = figures["dispatch"]
     typing_seconds = wall["instrumented"]
     per_key = cost["ms"] / keystrokes
+    # Handlers plus the batching clock and ack handling, spread over the keystrokes that caused them.
+    all_in = (cost["ms"] + cost["tickMs"] + cost["socketMs"]) / keystrokes
     by_type = {k: round(v["ms"] / max(1, v["calls"]) * 1000, 2) for k, v in sorted(cost["byType"].items())}
     inst = dispatch["instrumented"]["ms"] / dispatch["instrumented"]["n"]
     plain = dispatch["plain"]["ms"] / dispatch["plain"]["n"]
@@ -189,6 +203,7 @@ def run(chars: int, rounds: int) -> dict:
         "chars": chars,
         "rounds": rounds,
         "per_keystroke_ms": round(per_key, 4),
+        "all_in_per_keystroke_ms": round(all_in, 4),
         "handler_us_per_call": by_type,
         "tick_ms_per_typing_second": round(cost["tickMs"] / typing_seconds, 4),
         "socket_ms_per_typing_second": round(cost["socketMs"] / typing_seconds, 4),
@@ -197,11 +212,14 @@ def run(chars: int, rounds: int) -> dict:
         "dispatch_ratio": round(inst / plain, 3) if plain else None,
         "typing_s_instrumented": round(wall["instrumented"], 2),
         "typing_s_baseline": round(wall["plain"], 2),
+        "server_cpu_s_instrumented": round(server_cpu["instrumented"], 2),
+        "server_cpu_s_baseline": round(server_cpu["plain"], 2),
         "events_sent": session["lastSeq"],
         "events_acked": session["acked"],
     }
     print(f"Typed {chars} characters x {rounds} rounds into each textarea (Chromium, daphne on :{port}).")
     print(f"  telemetry handlers: {per_key * 1000:.1f} us per keystroke ({by_type} us per call by event type)")
+    print(f"  all in (handlers + batching + acks): {all_in * 1000:.1f} us per keystroke")
     print(
         f"  batching clock:     {result['tick_ms_per_typing_second']} ms, acks"
         f" {result['socket_ms_per_typing_second']} ms per second of typing"
@@ -209,6 +227,10 @@ def run(chars: int, rounds: int) -> dict:
     ratio = result["dispatch_ratio"]
     print(f"  dispatch keydown->input: instrumented {inst:.3f} ms, baseline {plain:.3f} ms (ratio {ratio})")
     print(f"  wall time typing:   instrumented {wall['instrumented']:.2f} s, baseline {wall['plain']:.2f} s")
+    print(
+        f"  server CPU while typing: instrumented {server_cpu['instrumented']:.2f} s,"
+        f" baseline {server_cpu['plain']:.2f} s (daphne ingesting the events shares the machine)"
+    )
     print(f"  events sent {session['lastSeq']}, acked {session['acked']}")
     return result
 
