@@ -149,7 +149,9 @@ def _own_active_annotation(*, user, task_id: int) -> Annotation:
         assignment_release(assignment=assignment, state=Assignment.State.EXPIRED)
     if assignment.state != Assignment.State.ACTIVE:
         raise Conflict(f"Your assignment for this task is {assignment.state}; ask for the next task.")
-    return annotation_start(assignment=assignment)
+    annotation = annotation_start(assignment=assignment)
+    annotation.task = assignment.task  # already loaded with its project: saves two queries per submit
+    return annotation
 
 
 class Conflict(APIException):

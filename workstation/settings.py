@@ -105,6 +105,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": env.str("SQLITE_TEST_PATH", default=str(BASE_DIR / ".test-db.sqlite3"))}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+    # DATABASE_URL=...?pool=true: under ASGI each request runs on a fresh thread, so without a pool
+    # every request opens its own connection (psycopg-pool; Django wants True or a dict here).
+    if str(DATABASES["default"].get("OPTIONS", {}).get("pool", "")).lower() in ("true", "1", "yes"):
+        DATABASES["default"]["OPTIONS"]["pool"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels -------------------------------------------------------------

@@ -289,3 +289,29 @@ def test_only_project_admins_see_or_report_outcomes(api, request, who, project_a
 def test_the_roles_used_here_are_the_named_ones(annotator, reviewer, project_admin):
     assert roles.is_annotator(annotator) and not roles.is_annotator(reviewer)
     assert roles.is_project_admin(project_admin) and not roles.is_project_admin(reviewer)
+
+
+def test_export_streams_through_the_real_asgi_server(daphne_server, annotator, project_admin, make_project):
+    """Under daphne the export is served piece by piece from the request's sync thread."""
+    import httpx
+
+    from annotations.services.routing import assignment_next
+    from annotations.services.work import annotation_start, annotation_submit
+
+    project = make_project(members=[annotator], tasks=3)
+    for i in range(3):
+        annotation = annotation_start(assignment=assignment_next(project=project, user=annotator))
+        annotation_submit(annotation=annotation, result={"text": f"Answer {i}."})
+    token = Token.objects.create(user=project_admin)
+    lines = []
+    with httpx.stream(
+        "GET",
+        f"{daphne_server.url}/api/projects/{project.pk}/export/?format=jsonl",
+        headers={"Authorization": f"Token {token.key}"},
+        timeout=30,
+    ) as response:
+        assert response.status_code == 200
+        uid = response.headers["X-Export-Uid"]
+        lines = [json.loads(line) for line in response.iter_lines() if line]
+    assert sorted(r["result"]["text"] for r in lines) == ["Answer 0.", "Answer 1.", "Answer 2."]
+    assert ExportItem.objects.filter(export__uid=uid).count() == 3
