@@ -99,8 +99,9 @@ def server_env(database_url: str) -> dict:
         "DEBUG": "0",
         "HTTPS": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        # Keep database connections across frames (PostgreSQL; no effect on SQLite).
-        "CONN_MAX_AGE": "600",
+        # The project default: under ASGI, Django's persistent connections stay open in finished
+        # request threads (Django's docs say to disable them), so each DB hop connects anew.
+        "CONN_MAX_AGE": "0",
         "LOG_LEVEL": "ERROR",
     }
 

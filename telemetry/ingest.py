@@ -446,13 +446,14 @@ class FrameBatcher:
     def __init__(self):
         self.queue: list = []
         self.draining = False
+        self.task: asyncio.Future | None = None  # held so the running drain is not garbage-collected
 
     async def ingest(self, *, session: EditorSession, events: list) -> IngestResult:
         future = asyncio.get_running_loop().create_future()
         self.queue.append((session, events, future))
         if not self.draining:
             self.draining = True
-            asyncio.ensure_future(self._drain())
+            self.task = asyncio.ensure_future(self._drain())
         return await future
 
     async def _drain(self) -> None:
