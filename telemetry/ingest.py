@@ -178,33 +178,34 @@ KINDS: dict[str, dict[str, tuple]] = {
         "why": (_enum({"pause", "blur", "submit"}), "pause|blur|submit", True),
     },
 }
-_COMMON = {"seq", "t", "k", "trusted"}
+_COMMON = frozenset({"seq", "t", "k", "trusted"})
+_ALLOWED = {kind: _COMMON | spec.keys() for kind, spec in KINDS.items()}
+_CHECKS = {kind: tuple((name, *check) for name, check in spec.items()) for kind, spec in KINDS.items()}
 
 
 def event_problem(ev) -> str | None:
     """Why this event is refused, or None when it is valid (contract section 1)."""
-    if not isinstance(ev, dict):
+    if type(ev) is not dict:
         return f"an event must be a JSON object, got {type(ev).__name__}"
     seq = ev.get("seq")
-    if not (_is_int(seq) and 1 <= seq <= MAX_SEQ):
+    if type(seq) is not int or not 1 <= seq <= MAX_SEQ:
         return f"seq must be a positive integer, got {json.dumps(seq)[:40]}"
     t = ev.get("t")
-    if not (_is_number(t) and t >= 0):
+    if not ((type(t) is float or type(t) is int) and 0 <= t < math.inf):  # NaN fails the comparison
         return f"t must be a non-negative number of ms, got {json.dumps(t)[:40]}"
     kind = ev.get("k")
-    spec = KINDS.get(kind) if isinstance(kind, str) else None
-    if spec is None:
+    allowed = _ALLOWED.get(kind) if type(kind) is str else None
+    if allowed is None:
         return f"unknown kind {json.dumps(kind)[:40]}"
-    if kind == "key":
-        for name in CHARACTER_FIELDS:
-            if name in ev:
-                return f"key events must not carry the character typed (field {name!r} refused)"
+    if not ev.keys() <= allowed:
+        if kind == "key":
+            for name in CHARACTER_FIELDS:
+                if name in ev:
+                    return f"key events must not carry the character typed (field {name!r} refused)"
+        return f"unexpected field {sorted(ev.keys() - allowed)[0]!r} on a {kind} event"
     if "trusted" in ev and type(ev["trusted"]) is not bool:
         return "field 'trusted' must be true or false"
-    for name in ev:
-        if name not in _COMMON and name not in spec:
-            return f"unexpected field {name!r} on a {kind} event"
-    for name, (ok, what, required) in spec.items():
+    for name, ok, what, required in _CHECKS[kind]:
         v = ev.get(name, _NO_VALUE)
         if v is _NO_VALUE:
             if required:
@@ -226,19 +227,16 @@ def events_validate(events: list) -> tuple[list[tuple[int, float, str, dict]], l
     for ev in events:
         problem = event_problem(ev)
         if problem is not None:
-            seq = ev.get("seq") if isinstance(ev, dict) else None
-            bad.append(
-                Quarantined(
-                    seq=seq if _is_int(seq) and 0 <= abs(seq) <= MAX_SEQ else None, raw=json.dumps(ev), reason=problem
-                )
-            )
+            seq = ev.get("seq") if type(ev) is dict else None
+            seq = seq if type(seq) is int and abs(seq) <= MAX_SEQ else None
+            bad.append(Quarantined(seq=seq, raw=json.dumps(ev), reason=problem))
             continue
-        seq = ev["seq"]
+        data = dict(ev)
+        seq = data.pop("seq")
         if seq in seen:
             continue
         seen.add(seq)
-        data = {k: v for k, v in ev.items() if k not in ("seq", "t", "k")}
-        rows.append((seq, float(ev["t"]), ev["k"], data))
+        rows.append((seq, float(data.pop("t")), data.pop("k"), data))
     return rows, bad
 
 
@@ -296,16 +294,14 @@ class _Sql:
         )
 
     def insert_rows(self, cursor, rows: list[tuple]) -> None:
-        """One statement per chunk of rows. PostgreSQL gets six arrays (unnest): binding six
+        """One statement per chunk of rows (SQLite: one prepared statement run per row). PostgreSQL
+        gets six arrays (unnest): binding six
         parameters instead of six per row is most of the cost of a large insert there."""
         for chunk in _chunks(rows, _INSERT_CHUNK):
             if connection.vendor == "postgresql":
                 cursor.execute(self.unnest, [list(column) for column in zip(*chunk, strict=True)])
-            else:
-                cursor.execute(
-                    self.event_columns + ",".join([self.row] * len(chunk)) + self.on_conflict,
-                    [x for row in chunk for x in row],
-                )
+            else:  # SQLite reuses one prepared statement for every row
+                cursor.executemany(self.event_columns + self.row + self.on_conflict, chunk)
 
     def sessions(self, n: int) -> str:
         return self.sessions_head + "(" + ",".join(["%s"] * n) + ")" + self.sessions_tail
