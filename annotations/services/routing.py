@@ -67,7 +67,9 @@ def assignment_next(*, project: Project, user, now: dt.datetime | None = None) -
         # so the cost does not grow with how much the caller has already done.
         done_before = Assignment.objects.filter(task=OuterRef("pk"), annotator=user)
         open_tasks = (
-            Task.objects.filter(project=project, is_full=False)
+            # Value(False) renders "is_full = false"; a bare False renders "NOT is_full", which SQLite
+            # cannot match to the routing index, so it would sort every task of the project.
+            Task.objects.filter(project=project, is_full=Value(False))
             .filter(~Exists(done_before))
             .order_by("-model_uncertainty", "id")
         )

@@ -155,3 +155,21 @@ def test_concurrent_claimers_never_push_a_task_past_k(make_project, make_user):
         assert len(set(done)) == 3
         assert (task.slots_taken, task.is_full) == (3, True)
     assert Assignment.objects.filter(task__project=project).count() == 18
+
+
+def test_the_claim_query_walks_the_routing_index(make_project, annotator):
+    """'NOT is_full' kept SQLite off the routing index: it sorted every task of the project per claim."""
+    from django.test.utils import CaptureQueriesContext
+
+    project = make_project(members=[annotator], tasks=3)
+    with CaptureQueriesContext(connection) as ctx:
+        assignment_next(project=project, user=annotator)
+    [claim_sql] = [
+        q["sql"] for q in ctx.captured_queries if 'FROM "annotations_task"' in q["sql"] and "ORDER BY" in q["sql"]
+    ]
+    assert '"annotations_task"."is_full" = ' in claim_sql
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + claim_sql.replace("%s", "?"))
+            plan = " ".join(str(row) for row in cursor.fetchall())
+        assert "task_routing_idx" in plan and "TEMP B-TREE" not in plan
