@@ -294,9 +294,9 @@ class _Sql:
         )
 
     def insert_rows(self, cursor, rows: list[tuple]) -> None:
-        """One statement per chunk of rows (SQLite: one prepared statement run per row). PostgreSQL
-        gets six arrays (unnest): binding six
-        parameters instead of six per row is most of the cost of a large insert there."""
+        """One statement per chunk of rows (SQLite: one prepared statement run per row).
+        PostgreSQL gets six arrays (unnest): binding six parameters instead of six per row is most
+        of the cost of a large insert there."""
         for chunk in _chunks(rows, _INSERT_CHUNK):
             if connection.vendor == "postgresql":
                 cursor.execute(self.unnest, [list(column) for column in zip(*chunk, strict=True)])
