@@ -245,7 +245,17 @@ def _summary(samples: list[tuple[float, float]]) -> dict:
     }
 
 
-def measure(*, base: str, info: dict, loops: int, concurrency: int, concurrent_loops: int) -> dict:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux /proc), so per-loop server cost can be read
+    apart from how busy the machine is."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def measure(*, base: str, info: dict, loops: int, concurrency: int, concurrent_loops: int, server_pid: int) -> dict:
     pid = info["project_id"]
     fresh = Annotator(base, info["tokens"]["fresh"], pid)
     veteran = Annotator(base, info["tokens"]["veteran"], pid)
@@ -254,11 +264,13 @@ def measure(*, base: str, info: dict, loops: int, concurrency: int, concurrent_l
             person.loop()
     fresh_samples, veteran_samples = [], []
     fresh_seconds = 0.0
+    cpu_before = _cpu_seconds(server_pid)
     for _ in range(loops):  # alternate, so both see the same machine
         started = time.perf_counter()
         fresh_samples.append(fresh.loop())
         fresh_seconds += time.perf_counter() - started
         veteran_samples.append(veteran.loop())
+    server_cpu_ms = (_cpu_seconds(server_pid) - cpu_before) * 1000 / (2 * loops)
     fresh.close()
     veteran.close()
 
@@ -297,6 +309,7 @@ def measure(*, base: str, info: dict, loops: int, concurrency: int, concurrent_l
         "fresh": _summary(fresh_samples),
         "veteran": _summary(veteran_samples),
         "fresh_loops_per_s": round(loops / fresh_seconds, 1),
+        "server_cpu_ms_per_loop": round(server_cpu_ms, 2),
         "crowd": _summary(crowd_samples),
         "crowd_loops_per_s": round(len(crowd_samples) / crowd_seconds, 1),
     }
@@ -307,17 +320,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a small smoke run (seconds)")
     parser.add_argument("--tasks", type=int, help="tasks to import (default 100000; quick 2000)")
     parser.add_argument("--history", type=int, help="submitted annotations of the veteran (default 1000; quick 50)")
-    parser.add_argument("--loops", type=int, help="sequential loops per annotator (default 300; quick 20)")
+    parser.add_argument("--loops", type=int, help="sequential loops per annotator (default 200; quick 20)")
     parser.add_argument("--concurrency", type=int, default=20, help="annotators at once (default 20; quick 4)")
-    parser.add_argument("--concurrent-loops", type=int, help="loops per concurrent annotator (default 30; quick 5)")
+    parser.add_argument("--concurrent-loops", type=int, help="loops per concurrent annotator (default 20; quick 5)")
     parser.add_argument("--database-url", help="a PostgreSQL server to create a scratch database on")
     args = parser.parse_args()
     quick = args.quick
     tasks = args.tasks or (2000 if quick else 100_000)
     history = args.history if args.history is not None else (50 if quick else 1000)
-    loops = args.loops or (20 if quick else 300)
+    loops = args.loops or (20 if quick else 200)
     concurrency = 4 if quick and args.concurrency == 20 else args.concurrency
-    concurrent_loops = args.concurrent_loops or (5 if quick else 30)
+    concurrent_loops = args.concurrent_loops or (5 if quick else 20)
 
     sys.path.insert(0, str(ROOT))
     db = Database(args.database_url)
@@ -330,7 +343,12 @@ def main() -> None:
         info = setup(tasks=tasks, history=history, annotators=concurrency)
         server = Server(env)
         figures = measure(
-            base=server.url, info=info, loops=loops, concurrency=concurrency, concurrent_loops=concurrent_loops
+            base=server.url,
+            info=info,
+            loops=loops,
+            concurrency=concurrency,
+            concurrent_loops=concurrent_loops,
+            server_pid=server.proc.pid,
         )
         failed = False
     finally:
@@ -358,6 +376,7 @@ def main() -> None:
         f"{figures['crowd_loops_per_s']} loops/s in all"
     )
     print("bars: p50 < 30 ms; history must not raise the cost; import > 20,000 tasks/s")
+    print(f"server CPU per next+submit (sequential phase): {figures['server_cpu_ms_per_loop']} ms")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (compare within a run)")
     print(
         json.dumps(
@@ -378,6 +397,7 @@ def main() -> None:
                 "concurrent_loops_per_s": figures["crowd_loops_per_s"],
                 "sequential_loops": loops,
                 "quick": quick,
+                "server_cpu_ms_per_loop": figures["server_cpu_ms_per_loop"],
                 "load_average_1m": round(os.getloadavg()[0], 2),
             }
         )
