@@ -70,7 +70,7 @@ def format_guess(*, name: str) -> str:
     lower = name.lower()
     if lower.endswith((".jsonl", ".ndjson")):
         return "jsonl"
-    if lower.endswith((".csv", ".tsv")):
+    if lower.endswith(".csv"):
         return "csv"
     if lower.endswith(".json"):
         return "labelstudio"
