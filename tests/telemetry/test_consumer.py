@@ -53,7 +53,7 @@ async def _connect(user, session_id):
 async def _refusal_code(user, session_id) -> int:
     comm = await _connect(user, session_id)
     out = await comm.receive_output(timeout=5)
-    await comm.wait()
+    await comm.disconnect()  # the client hangs up after the refusal, as a browser does
     assert out["type"] == "websocket.close"
     return out["code"]
 
