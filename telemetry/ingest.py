@@ -10,7 +10,7 @@ import math
 import weakref
 from dataclasses import dataclass, field
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -268,18 +268,18 @@ class _Sql:
     def __init__(self):
         qn = connection.ops.quote_name
         ev, se, qe = (qn(m._meta.db_table) for m in (Event, EditorSession, QuarantinedEvent))
-        # The data column gets JSON text: PostgreSQL is told it is jsonb, SQLite stores the text.
-        data = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-        self.row = f"(%s, %s, %s, %s, {data}, %s)"
+        self.row = "(%s, %s, %s, %s, %s, %s)"  # SQLite: the data column holds JSON text
         self.event_columns = (
             f"INSERT INTO {ev} ({qn('session_id')}, {qn('seq')}, {qn('t')}, {qn('kind')}, {qn('data')},"
             f" {qn('received_at')}) VALUES "
         )
         self.on_conflict = f" ON CONFLICT ({qn('session_id')}, {qn('seq')}) DO NOTHING"
-        self.unnest = (
+        # PostgreSQL: the rows travel as one JSON document ([[session, seq, t, kind, data], ...])
+        # unpacked by the server: one parameter whatever the frame, no per-row binding or quoting.
+        self.from_json = (
             self.event_columns.replace(" VALUES ", " ")
-            + "SELECT * FROM unnest(%s::uuid[], %s::integer[], %s::float8[], %s::text[], %s::jsonb[],"
-            " %s::timestamptz[])" + self.on_conflict
+            + "SELECT (e->>0)::uuid, (e->>1)::integer, (e->>2)::float8, e->>3, (e->4)::jsonb, %s"
+            " FROM json_array_elements(%s::json) AS e" + self.on_conflict
         )
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         self.sessions_head = (
@@ -293,15 +293,19 @@ class _Sql:
             f"UPDATE {se} SET {qn('contiguous_upto')} = %s WHERE {qn('id')} = %s AND {qn('contiguous_upto')} < %s"
         )
 
-    def insert_rows(self, cursor, rows: list[tuple]) -> None:
-        """One statement per chunk of rows (SQLite: one prepared statement run per row).
-        PostgreSQL gets six arrays (unnest): binding six parameters instead of six per row is most
-        of the cost of a large insert there."""
+    def insert_rows(self, cursor, rows: list[tuple], received_at) -> None:
+        """Rows (session key, seq, t, kind, data dict), one statement per chunk (SQLite: one
+        prepared statement run for every row)."""
+        dumps = _compact_json.encode
         for chunk in _chunks(rows, _INSERT_CHUNK):
             if connection.vendor == "postgresql":
-                cursor.execute(self.unnest, [list(column) for column in zip(*chunk, strict=True)])
-            else:  # SQLite reuses one prepared statement for every row
-                cursor.executemany(self.event_columns + self.row + self.on_conflict, chunk)
+                document = dumps([(str(key), seq, t, kind, data) for key, seq, t, kind, data in chunk])
+                cursor.execute(self.from_json, [received_at, document])
+            else:
+                cursor.executemany(
+                    self.event_columns + self.row + self.on_conflict,
+                    [(key, seq, t, kind, dumps(data), received_at) for key, seq, t, kind, data in chunk],
+                )
 
     def sessions(self, n: int) -> str:
         return self.sessions_head + "(" + ",".join(["%s"] * n) + ")" + self.sessions_tail
@@ -357,7 +361,6 @@ def frames_ingest(*, frames: list[tuple[EditorSession, list]]) -> list[IngestRes
                 state[key] = [upto, closed_at]
 
         now_db = Event._meta.get_field("received_at").get_db_prep_value(timezone.now(), connection)
-        dumps = _compact_json.encode
         rows_out: list = []
         quarantine: list[QuarantinedEvent] = []
         arriving: dict = {}  # session key -> seqs this batch brings (stored or quarantined)
@@ -366,13 +369,13 @@ def frames_ingest(*, frames: list[tuple[EditorSession, list]]) -> list[IngestRes
                 continue
             seqs = arriving.setdefault(key, set())
             for seq, t, kind, data in rows:
-                rows_out.append((key, seq, t, kind, dumps(data), now_db))
+                rows_out.append((key, seq, t, kind, data))
                 seqs.add(seq)
             for q in bad:
                 quarantine.append(QuarantinedEvent(session_id=session.pk, seq=q.seq, raw=q.raw, reason=q.reason))
                 if q.seq is not None:
                     seqs.add(q.seq)
-        sql.insert_rows(cursor, rows_out)
+        sql.insert_rows(cursor, rows_out, now_db)
         if quarantine:
             QuarantinedEvent.objects.bulk_create(quarantine)
 
@@ -422,6 +425,17 @@ def frames_ingest(*, frames: list[tuple[EditorSession, list]]) -> list[IngestRes
     return results
 
 
+def _frames_ingest_keeping_connection(*, frames):
+    """frames_ingest for the batcher's thread, which keeps its database connection from batch to
+    batch (opening one per batch costs a PostgreSQL backend start, or SQLite's file open and
+    pragmas); a failed batch drops the connection so the next one starts on a fresh one."""
+    try:
+        return frames_ingest(frames=frames)
+    except Exception:
+        connection.close()
+        raise
+
+
 _batchers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
@@ -453,7 +467,7 @@ class FrameBatcher:
         return await future
 
     async def _drain(self) -> None:
-        write = database_sync_to_async(frames_ingest)
+        write = sync_to_async(_frames_ingest_keeping_connection, thread_sensitive=True)
         try:
             while self.queue:
                 batch, self.queue = self.queue, []

@@ -183,3 +183,14 @@ def test_frames_of_several_sessions_in_one_batch_each_get_their_own_point(sessio
     assert [r.upto for r in results] == [3, 0, 3, 0]
     assert [len(r.quarantined) for r in results] == [0, 0, 1, 0]
     assert sorted(Event.objects.filter(session=other).values_list("seq", flat=True)) == [2]
+
+
+def test_snapshot_text_and_times_are_stored_exactly(session):
+    text = 'He said "hi" \\ back\u2014caf\u00e9 \U0001f600\n\ttabbed, {"not": "json"} [1]'
+    ingest.events_ingest(
+        session=session,
+        events=[{"seq": 1, "t": 12.345, "k": "rev", "field": "text", "text": text, "why": "blur", "trusted": True}],
+    )
+    event = Event.objects.get(session=session, seq=1)
+    assert event.t == 12.345 and event.kind == "rev"
+    assert event.data == {"field": "text", "text": text, "why": "blur", "trusted": True}
