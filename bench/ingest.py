@@ -161,6 +161,15 @@ def fixtures_create(*, groups: dict[str, int]) -> dict[str, list[tuple[str, str]
     return out
 
 
+def database_checkpoint() -> None:
+    """Write back what the previous scenario left in the log, so that its write-back is not billed
+    to the next scenario's latencies (PostgreSQL CHECKPOINT; SQLite WAL checkpoint)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CHECKPOINT" if connection.vendor == "postgresql" else "PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def events_in_db(session_ids: list[str]) -> dict[str, int]:
     from django.db.models import Count
 
@@ -484,6 +493,7 @@ def main() -> None:
             flush=True,
         )
 
+        database_checkpoint()
         cpu0, load0 = server.cpu_seconds(), _loadavg()
         sat = asyncio.run(saturation(server, sessions["saturation"], args.saturation_seconds, args.frame_events))
         sat_cpu = server.cpu_seconds() - cpu0
@@ -497,6 +507,7 @@ def main() -> None:
             flush=True,
         )
 
+        database_checkpoint()
         cpu0, client0, load0 = server.cpu_seconds(), _own_cpu(), _loadavg()
         real = asyncio.run(realistic(server, sessions["realistic"], args.duration, args.editor_rate, frame_ms=250.0))
         real_cpu, real_client_cpu = server.cpu_seconds() - cpu0, _own_cpu() - client0
