@@ -64,7 +64,8 @@ class TelemetryConsumer(AsyncWebsocketConsumer):
 
     async def dispatch(self, message):
         # Channels' dispatch hops to a thread to close stale database connections before every
-        # message; our database calls already do that in their own thread, so skip the extra hop.
+        # message; our database work runs in that thread anyway and manages its connection there
+        # (see ingest.frame_batcher), so skip the extra hop per frame.
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
