@@ -58,8 +58,10 @@ def annotation_submit(
     project = annotation.task.project
     if annotation.state == Annotation.State.SUBMITTED:
         raise ValidationError({"result": "This annotation is already submitted."})
-    clean = result_validate(project=project, result=result)
     now = timezone.now()
+    if annotation.state == Annotation.State.DRAFT:
+        _claim_check(annotation=annotation, now=now)
+    clean = result_validate(project=project, result=result)
     with transaction.atomic():
         if annotation.state == Annotation.State.RETURNED:
             annotation.version += 1
@@ -87,6 +89,20 @@ def annotation_submit(
             lambda: hooks.call_all("annotation_submitted", annotation=annotation, final_seq=final_seq)
         )
     return annotation
+
+
+def _claim_check(*, annotation: Annotation, now) -> None:
+    """A first submission needs the claim still held: a skipped or expired claim gave the slot
+    back, so accepting the work would put the task over its k annotators."""
+    assignment = annotation.assignment
+    if assignment is None:
+        return  # made outside routing (admin, fixtures): no slot to protect
+    if assignment.state == Assignment.State.ACTIVE and assignment.expires_at < now:
+        assignment_release(assignment=assignment, state=Assignment.State.EXPIRED)
+    if assignment.state != Assignment.State.ACTIVE:
+        raise ValidationError(
+            {"result": f"Your claim on this task was {assignment.get_state_display().lower()}; take the next task."}
+        )
 
 
 def assignment_skip(*, assignment: Assignment, reason: str) -> Assignment:
