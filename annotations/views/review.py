@@ -211,7 +211,8 @@ def review_annotation(request: HttpRequest, annotation_id: int) -> HttpResponse:
                 response = render(request, "annotations/review_annotation.html#scoring-form", context)
                 return reswap(retarget(response, "#scoring-form"), "outerHTML")
             return render(request, "annotations/review_annotation.html", context, status=422)
-        messages.success(request, f"Review of annotation {annotation.pk} saved.")
+        if not request.htmx:  # an htmx swap says it in the piece itself (just_saved)
+            messages.success(request, f"Review of annotation {annotation.pk} saved.")
         following = sel.queue_next_after(user=request.user, filters=filters, skip_id=annotation.pk)
         queue_url = reverse("annotations:review_queue") + (f"?{querystring}" if querystring else "")
         if following is None:

@@ -99,6 +99,17 @@ def test_review_form_saves_scores_with_server_measured_time(client, setup, revie
     assert 90 <= review.seconds_spent < 3600
 
 
+def test_an_htmx_review_says_saved_in_the_swap_and_leaves_no_stale_message(client, setup, reviewer):
+    client.force_login(reviewer)
+    mine = setup["mine"]
+    opened = signing.dumps({"a": mine.pk, "u": reviewer.pk, "t": time.time() - 30}, salt=OPENED_SALT)
+    post = {"verdict": "accept", "opened": opened, **{f"score-{k}": v for k, v in GOOD.items()}}
+    swapped = client.post(f"/review/{mine.pk}/", post, headers={"HX-Request": "true"})
+    assert f"Review of annotation {mine.pk} saved." in swapped.content.decode()
+    # The next full page must not repeat it as a leftover flash message.
+    assert f"Review of annotation {mine.pk} saved." not in client.get("/review/").content.decode()
+
+
 def test_review_form_refuses_a_forged_timer_and_names_missing_scores(client, setup, reviewer):
     client.force_login(reviewer)
     mine = setup["mine"]
