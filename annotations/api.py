@@ -167,6 +167,11 @@ def _invalid(exc: ValidationError) -> Response:
     )
 
 
+def _saved(annotation: Annotation, *, status: int) -> Response:
+    fields = {"annotation_id": annotation.pk, "state": annotation.state, "version": annotation.version}
+    return Response({**fields, "submitted_at": annotation.submitted_at}, status=status)
+
+
 class SubmitAnnotationView(APIView):
     """Submit the caller's result for a task they were assigned; 400 names every bad field."""
 
@@ -187,15 +192,7 @@ class SubmitAnnotationView(APIView):
             )
         except ValidationError as exc:
             return _invalid(exc)
-        return Response(
-            {
-                "annotation_id": annotation.pk,
-                "state": annotation.state,
-                "version": annotation.version,
-                "submitted_at": annotation.submitted_at,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        return _saved(annotation, status=status.HTTP_201_CREATED)
 
 
 class DraftAnnotationView(APIView):
@@ -217,14 +214,7 @@ class DraftAnnotationView(APIView):
             )
         except ValidationError as exc:
             return _invalid(exc)
-        return Response(
-            {
-                "annotation_id": annotation.pk,
-                "state": annotation.state,
-                "version": annotation.version,
-                "submitted_at": annotation.submitted_at,
-            }
-        )
+        return _saved(annotation, status=status.HTTP_200_OK)
 
 
 # --- Import, export, outcomes (project admins) -------------------------------------------------
