@@ -9,7 +9,7 @@ router = DefaultRouter()
 router.register("projects", api.ProjectViewSet, basename="project")
 
 urlpatterns = [
-    # The annotation loop, import/export and outcomes (helper B)
+    # The annotation loop, import/export and outcomes
     path("projects/<int:project_id>/next/", api.NextTaskView.as_view(), name="api-next-task"),
     path("projects/<int:project_id>/tasks/", api.ProjectTasksImportView.as_view(), name="api-project-tasks"),
     path("projects/<int:project_id>/export/", api.ProjectExportView.as_view(), name="api-project-export"),
@@ -18,7 +18,7 @@ urlpatterns = [
     path("exports/<uuid:uid>/", api.ExportDetailView.as_view(), name="api-export"),
     path("exports/<uuid:uid>/outcomes/", api.ExportOutcomesView.as_view(), name="api-export-outcomes"),
     path("", include(router.urls)),
-    # Review console (helper F)
+    # Review console
     path("reviews/", api_review.MyReviewsView.as_view(), name="api-reviews"),
     path("reviews/queue/", api_review.ReviewQueueView.as_view(), name="api-review-queue"),
 ]

@@ -7,7 +7,7 @@ app_name = "annotations"
 urlpatterns: list = [
     path("work/<int:project_id>/", work.work, name="work"),
     path("work/<int:project_id>/annotations/<int:annotation_id>/", work.work_annotation, name="work_annotation"),
-    # Review console, adjudication, feedback (helper F)
+    # Review console, adjudication, feedback
     path("review/", review.review_queue, name="review_queue"),
     path("review/<int:annotation_id>/", review.review_annotation, name="review_annotation"),
     path("review/calibration/", review.calibration, name="review_calibration"),

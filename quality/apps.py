@@ -6,7 +6,7 @@ class QualityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Reviewer calibration for the review console (helper F, issue 5).
+        # The review console asks for reviewer calibration through a hook (annotations never imports quality).
         from quality.calibration import register_hooks
 
         register_hooks()

@@ -184,7 +184,7 @@ _CHECKS = {kind: tuple((name, *check) for name, check in spec.items()) for kind,
 
 
 def event_problem(ev) -> str | None:
-    """Why this event is refused, or None when it is valid (contract section 1)."""
+    """Why this event is refused, or None when it is valid (docs/telemetry-events.md)."""
     if type(ev) is not dict:
         return f"an event must be a JSON object, got {type(ev).__name__}"
     seq = ev.get("seq")

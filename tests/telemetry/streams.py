@@ -1,4 +1,4 @@
-"""Hand-built telemetry event streams (contract section 1) for the signal tests.
+"""Hand-built telemetry event streams (docs/telemetry-events.md) for the signal tests.
 
 Each helper appends what a browser would send for one action: a character key is a `key` event and
 the `input` event it causes, at the same t. The builder tracks each field's length so pos/len are
