@@ -1,4 +1,4 @@
-"""Review scores, verdicts and the adjudication log travel with the JSONL export (the same exporter as every JSONL export)."""
+"""Review scores, verdicts and the adjudication log travel with the JSONL export."""
 
 import json
 
