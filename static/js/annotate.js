@@ -164,6 +164,8 @@ document.addEventListener('keydown', (event) => {
   const typing = isTyping(target);
   const mod = event.ctrlKey || event.metaKey;
   const inSkip = Boolean(target.closest && target.closest('#skip-form'));
+  // A modal (guideline, shortcuts) is open: the work behind it is not what the keys act on.
+  if (mod && document.querySelector('dialog[open]')) return;
   if (mod && event.key === 'Enter') {
     const button = inSkip ? byId('skip-form').querySelector('button[type=submit]') : byId('submit-button');
     if (button) {

@@ -162,6 +162,13 @@ def test_skip_with_a_reason_and_work_without_the_telemetry_module(page, login, a
     page.keyboard.press("g")
     assert page.locator("#guideline-dialog").is_visible()
     assert page.inner_text("#guideline-dialog h1") == "Guide"
+    second = _current_annotation(page)
+    page.keyboard.press("Control+Enter")  # reading the guideline: nothing behind it is submitted
+    page.wait_for_load_state("networkidle")  # a submit, had one started, would have answered
+    assert page.locator("#guideline-dialog").is_visible()
+    assert page.inner_text("#form-status") == ""
+    second.refresh_from_db()
+    assert second.state == Annotation.State.DRAFT
     page.keyboard.press("Escape")
     assert not page.locator("#guideline-dialog").is_visible()
     assert errors == []
