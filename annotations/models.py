@@ -62,6 +62,29 @@ class Project(models.Model):
         return self.guideline_versions.order_by("-number").first()
 
 
+class Membership(models.Model):
+    """Who does what in one project. Every access rule asks this (annotations/access.py); superusers
+    stand above it. A person may hold several roles in a project (an admin who also reviews)."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Project admin"
+        REVIEWER = "reviewer", "Reviewer"
+        ANNOTATOR = "annotator", "Annotator"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "role", "user"]
+        constraints = [models.UniqueConstraint(fields=["project", "user", "role"], name="membership_unique_role")]
+        indexes = [models.Index(fields=["user", "role", "project"], name="membership_user_role_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} in {self.project.slug}"
+
+
 class GuidelineVersion(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="guideline_versions")
     number = models.PositiveIntegerField()
@@ -196,6 +219,8 @@ class Annotation(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     active_seconds = models.FloatField(default=0.0)
+    # When the draft (typed so far, never validated) was last saved: the work screen shows it.
+    draft_saved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]

@@ -1,0 +1,144 @@
+"""One checker per kind of untrusted input, used at every entrance (import, API, screens, telemetry).
+
+Each check either returns the value unchanged or names what is wrong in words a user can act on;
+none of them raises anything but `InputError` (a ValueError), whatever it is given:
+
+- `text_problem` / `text_check`: text that cannot be stored or shown (a lone UTF-16 surrogate from
+  JSON's "\\ud800", or a NUL character, which PostgreSQL refuses).
+- `json_problem` / `json_check`: a decoded JSON value that is too deep, holds an integer outside
+  64 bits, a non-finite float (NaN, Infinity, 1e400), a non-string key, or bad text anywhere inside.
+- `json_loads`: bytes or text -> a checked value, never RecursionError, never NaN, never a 4,300-digit
+  integer error.
+- `integer_check`: one integer from a query string or form field (`²` passes str.isdigit() but not
+  int(); ids past 2**63 overflow every database column).
+- `web_url`: a reference URL as it may be linked (http and https only, never javascript: or data:).
+"""
+
+import json
+import math
+import re
+
+MAX_DEPTH = 32  # nesting levels of arrays/objects a payload or result may use
+MAX_INT = 2**63 - 1  # the widest integer a database column (and SQLite's JSON) holds
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also accepts '²' and other scripts' digits
+
+
+class InputError(ValueError):
+    """The input cannot be taken; str(exc) says why."""
+
+
+def text_problem(value: str) -> str | None:
+    """Why this text cannot be stored, or None."""
+    match = _LONE_SURROGATE.search(value)
+    if match:
+        return f"contains an unpaired UTF-16 surrogate (U+{ord(match.group()):04X}) at character {match.start() + 1}"
+    if "\x00" in value:
+        return f"contains a NUL character at character {value.index(chr(0)) + 1}"
+    return None
+
+
+def text_check(value: str, *, field: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise InputError(f"{field} {problem}")
+    return value
+
+
+def json_problem(value, *, max_depth: int = MAX_DEPTH) -> str | None:
+    """Why this decoded JSON value cannot be stored, or None. Walks iteratively (no recursion limit)."""
+    stack = [(value, 1, "")]
+    while stack:
+        item, depth, path = stack.pop()
+        where = f" at {path}" if path else ""
+        if isinstance(item, bool) or item is None:
+            continue
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem:
+                return f"text{where} {problem}"
+        elif isinstance(item, int):
+            if not -MAX_INT - 1 <= item <= MAX_INT:
+                return f"the integer{where} is outside the 64-bit range (±9.2e18)"
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return f"the number{where} is not finite ({item!r})"
+        elif isinstance(item, dict | list | tuple):
+            if depth > max_depth:
+                return f"nested more than {max_depth} levels deep{where}"
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    if not isinstance(key, str):
+                        return f"an object key{where} is not text"
+                    problem = text_problem(key)
+                    if problem:
+                        return f"an object key{where} {problem}"
+                    stack.append((child, depth + 1, f"{path}.{key}" if path else key))
+            else:
+                stack.extend((child, depth + 1, f"{path}[{i}]") for i, child in enumerate(item))
+        else:
+            return f"the value{where} is not JSON ({type(item).__name__})"
+    return None
+
+
+def json_check(value, *, field: str, max_depth: int = MAX_DEPTH):
+    problem = json_problem(value, max_depth=max_depth)
+    if problem:
+        raise InputError(f"{field}: {problem}")
+    return value
+
+
+def _refuse_constant(name: str):
+    raise InputError(f"{name} is not a JSON number")
+
+
+def json_loads(raw: str | bytes, *, max_depth: int = MAX_DEPTH):
+    """Decode and check JSON; every failure is an InputError that says what was wrong."""
+    if isinstance(raw, bytes | bytearray):
+        try:
+            raw = bytes(raw).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 (byte {exc.start + 1})") from None
+    try:
+        value = json.loads(raw, parse_constant=_refuse_constant)
+    except InputError:
+        raise
+    except RecursionError:
+        raise InputError(f"nested more than {max_depth} levels deep") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except ValueError as exc:  # e.g. "Exceeds the limit (4300 digits) for integer string conversion"
+        raise InputError(f"not valid JSON: {exc}") from None
+    problem = json_problem(value, max_depth=max_depth)
+    if problem:
+        raise InputError(problem)
+    return value
+
+
+def integer_check(raw, *, field: str, minimum: int = 0, maximum: int = MAX_INT) -> int:
+    """An integer given as text (or already an int) within [minimum, maximum]."""
+    if isinstance(raw, bool):
+        raise InputError(f"{field} must be a whole number, not {raw!r}.")
+    if isinstance(raw, int):
+        value = raw
+    else:
+        text = str(raw if raw is not None else "").strip()
+        sign = -1 if text.startswith("-") else 1
+        digits = text[1:] if text[:1] in "+-" else text
+        if not _DIGITS.fullmatch(digits) or len(digits) > 19:
+            shown = text if len(text) <= 30 else text[:30] + "…"
+            raise InputError(f"{field} must be a whole number, not {shown!r}.")
+        value = sign * int(digits)
+    if not minimum <= value <= maximum:
+        raise InputError(f"{field} must be between {minimum} and {maximum}, not {value}.")
+    return value
+
+
+def web_url(url) -> str:
+    """The URL if it is an http(s) address that may be linked, else ''."""
+    if not isinstance(url, str):
+        return ""
+    url = url.strip()
+    if text_problem(url) or any(c in url for c in "\r\n\t"):
+        return ""
+    return url if url.lower().startswith(("https://", "http://")) else ""
