@@ -19,6 +19,7 @@ ANNOTATOR = Membership.Role.ANNOTATOR
 ANNOTATE = (ANNOTATOR,)
 REVIEW = (REVIEWER, ADMIN)
 MANAGE = (ADMIN,)
+ANY = (ANNOTATOR, REVIEWER, ADMIN)  # seeing that a project exists
 
 
 def _pairs(user) -> frozenset[tuple[int, str]]:

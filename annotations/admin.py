@@ -1,12 +1,87 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import widgets
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from annotations import access
 from annotations import models as m
 from annotations.services.io import IMPORT_FORMATS, tasks_import_file
+from annotations.services.people import membership_add
+
+
+class ProjectScopedAdmin(admin.ModelAdmin):
+    """The admin of a model that belongs to a project: a project admin sees and changes only the rows
+    of projects they administer (superusers everything). Access asks annotations.access, not Django's
+    model permissions, so no group can widen it. `project_path` leads from the model to its project."""
+
+    project_path = "project"
+
+    def _ids(self, request):
+        return access.project_ids(request.user, access.MANAGE)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        ids = self._ids(request)
+        return qs if ids is None else qs.filter(**{f"{self.project_path}__in": ids})
+
+    def _project_of(self, obj):
+        target = obj
+        for part in self.project_path.split("__"):
+            target = getattr(target, part, None)
+        return target
+
+    def _may(self, request, obj=None) -> bool:
+        if not (request.user.is_active and request.user.is_staff):
+            return False
+        if obj is None:
+            return access.holds_anywhere(request.user, access.MANAGE)
+        project = obj if isinstance(obj, m.Project) else self._project_of(obj)
+        return project is not None and access.may(request.user, project, access.MANAGE)
+
+    def has_module_permission(self, request):
+        return self._may(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return self._may(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """Choices only from the admin's own projects; people by id, never a list of every account."""
+        ids = self._ids(request)
+        related = db_field.related_model
+        if ids is not None and related is m.Project:
+            kwargs["queryset"] = m.Project.objects.filter(pk__in=ids)
+        elif ids is not None and any(f.name == "project" for f in related._meta.get_fields()):
+            kwargs["queryset"] = related.objects.filter(project__in=ids)
+        elif related is get_user_model() and db_field.name not in self.raw_id_fields:
+            kwargs["widget"] = widgets.ForeignKeyRawIdWidget(db_field.remote_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        """A row pointed (by a typed id) at a project the admin does not run is refused."""
+        if not isinstance(obj, m.Project) and not self._may(request, obj):
+            raise PermissionDenied("That row belongs to a project you do not administer.")
+        super().save_model(request, obj, form, change)
+
+
+class MembershipInline(admin.TabularInline):
+    model = m.Membership
+    extra = 1
+    fields = ["user", "role", "created_at"]
+    readonly_fields = ["created_at"]
+    raw_id_fields = ["user"]  # no list of every account on the installation
 
 
 class TaskImportForm(forms.Form):
@@ -18,18 +93,25 @@ class GuidelineInline(admin.StackedInline):
     model = m.GuidelineVersion
     extra = 0
     fields = ["number", "text", "change_summary", "created_by"]
+    raw_id_fields = ["created_by"]
 
 
 @admin.register(m.Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ProjectScopedAdmin):
+    project_path = "pk"
     list_display = ["name", "kind", "phase", "overlap", "telemetry_enabled", "is_active", "created_at"]
     list_filter = ["kind", "phase", "telemetry_enabled", "is_active"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["members"]
-    inlines = [GuidelineInline]
+    exclude = ["members"]
+    inlines = [MembershipInline, GuidelineInline]
     actions = ["import_tasks_action"]
     change_form_template = "admin/annotations/project/change_form.html"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and not request.user.is_superuser:  # whoever creates a project administers it
+            membership_add(project=obj, user=request.user, role=access.ADMIN)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_tasks_view)
@@ -66,7 +148,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.GuidelineVersion)
-class GuidelineVersionAdmin(admin.ModelAdmin):
+class GuidelineVersionAdmin(ProjectScopedAdmin):
     list_display = ["project", "number", "created_by", "created_at"]
     list_filter = ["project"]
     search_fields = ["text", "change_summary", "project__name"]
@@ -78,7 +160,7 @@ class DimensionInline(admin.TabularInline):
 
 
 @admin.register(m.Rubric)
-class RubricAdmin(admin.ModelAdmin):
+class RubricAdmin(ProjectScopedAdmin):
     list_display = ["name", "project", "guideline_version", "created_at"]
     list_filter = ["project"]
     search_fields = ["name", "project__name"]
@@ -86,14 +168,15 @@ class RubricAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.RubricDimension)
-class RubricDimensionAdmin(admin.ModelAdmin):
+class RubricDimensionAdmin(ProjectScopedAdmin):
+    project_path = "rubric__project"
     list_display = ["name", "key", "rubric", "scale_min", "scale_max", "weight", "order"]
     list_filter = ["rubric__project"]
     search_fields = ["name", "key", "description"]
 
 
 @admin.register(m.Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(ProjectScopedAdmin):
     list_display = [
         "id",
         "project",
@@ -110,7 +193,8 @@ class TaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ProjectScopedAdmin):
+    project_path = "task__project"
     list_display = ["id", "task", "annotator", "state", "claimed_at", "expires_at"]
     list_filter = ["state", "task__project"]
     search_fields = ["annotator__username", "routed_because", "skip_reason"]
@@ -125,7 +209,8 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(m.Annotation)
-class AnnotationAdmin(admin.ModelAdmin):
+class AnnotationAdmin(ProjectScopedAdmin):
+    project_path = "task__project"
     list_display = [
         "id",
         "task",
@@ -144,7 +229,8 @@ class AnnotationAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.AnnotationVersion)
-class AnnotationVersionAdmin(admin.ModelAdmin):
+class AnnotationVersionAdmin(ProjectScopedAdmin):
+    project_path = "annotation__task__project"
     list_display = ["annotation", "number", "guideline_version", "submitted_at"]
     list_filter = ["annotation__task__project"]
     search_fields = ["annotation__annotator__username"]
@@ -152,7 +238,8 @@ class AnnotationVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ProjectScopedAdmin):
+    project_path = "annotation__task__project"
     list_display = ["id", "annotation", "reviewer", "verdict", "exemplary", "seconds_spent", "created_at"]
     list_filter = ["verdict", "exemplary", "annotation__task__project"]
     search_fields = ["reviewer__username", "feedback", "annotation__annotator__username"]
@@ -161,7 +248,8 @@ class ReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Adjudication)
-class AdjudicationAdmin(admin.ModelAdmin):
+class AdjudicationAdmin(ProjectScopedAdmin):
+    project_path = "task__project"
     list_display = ["id", "task", "adjudicator", "source", "created_at"]
     list_filter = ["source", "task__project"]
     search_fields = ["reasoning", "adjudicator__username"]
@@ -171,10 +259,11 @@ class AdjudicationAdmin(admin.ModelAdmin):
 class OutcomeInline(admin.TabularInline):
     model = m.OutcomeReport
     extra = 0
+    raw_id_fields = ["reported_by"]
 
 
 @admin.register(m.Export)
-class ExportAdmin(admin.ModelAdmin):
+class ExportAdmin(ProjectScopedAdmin):
     list_display = ["uid", "project", "format", "annotation_count", "created_by", "created_at"]
     list_filter = ["project", "format"]
     search_fields = ["uid", "project__name"]
@@ -182,7 +271,8 @@ class ExportAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.ExportItem)
-class ExportItemAdmin(admin.ModelAdmin):
+class ExportItemAdmin(ProjectScopedAdmin):
+    project_path = "export__project"
     list_display = ["export", "annotation", "annotation_version"]
     list_filter = ["export__project"]
     search_fields = ["export__uid"]
@@ -190,7 +280,8 @@ class ExportItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.OutcomeReport)
-class OutcomeReportAdmin(admin.ModelAdmin):
+class OutcomeReportAdmin(ProjectScopedAdmin):
+    project_path = "export__project"
     list_display = ["export", "metric", "value", "baseline", "reported_by", "created_at"]
     list_filter = ["metric", "export__project"]
     search_fields = ["metric", "notes"]

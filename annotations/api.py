@@ -3,6 +3,7 @@
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
 from django.core.handlers.asgi import ASGIRequest
+from django.http import Http404
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -14,7 +15,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations import roles
+from annotations import access, roles
 from annotations.models import Annotation, Assignment, Export, OutcomeReport, Project
 from annotations.services.io import (
     EXPORT_FORMATS,
@@ -23,47 +24,17 @@ from annotations.services.io import (
     outcome_report_create,
     tasks_import,
 )
+from annotations.selectors_work import assignment_for_work
 from annotations.services.routing import assignment_next, assignment_release
 from annotations.services.work import annotation_save_draft, annotation_start, annotation_submit
-
-
-class ProjectSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Project
-        fields = [
-            "id",
-            "name",
-            "slug",
-            "description",
-            "kind",
-            "labels",
-            "multi_label",
-            "comparison_dimensions",
-            "overlap",
-            "phase",
-            "telemetry_enabled",
-            "expected_minutes",
-        ]
-
-
-class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
-    """Projects the caller works on (project admins see all)."""
-
-    serializer_class = ProjectSerializer
-    queryset = Project.objects.all()  # for the schema; get_queryset scopes it
-
-    def get_queryset(self):
-        user = self.request.user
-        qs = Project.objects.all()
-        if not roles.is_project_admin(user):
-            qs = qs.filter(members=user)
-        return qs.order_by("name")
 
 
 # --- The annotation loop: next task, submit, draft -------------------------------------------
 
 
 class IsProjectAdmin(BasePermission):
+    """Admin of some project; each view then asks access.may for the project it touches."""
+
     message = "Only project admins may do this."
 
     def has_permission(self, request, view) -> bool:
@@ -89,7 +60,9 @@ class NextTaskSerializer(serializers.Serializer):
 class ResultSerializer(serializers.Serializer):
     result = serializers.JSONField(help_text="The result in the project kind's shape (see annotations/validation.py).")
     active_seconds = serializers.FloatField(required=False, min_value=0, max_value=7 * 24 * 3600)
-    final_seq = serializers.IntegerField(required=False, min_value=0)
+    final_seq = serializers.IntegerField(
+        required=False, min_value=0, max_value=2_147_483_647, help_text="The editor session's last event seq."
+    )
 
 
 class SubmittedSerializer(serializers.Serializer):
@@ -109,11 +82,11 @@ class NextTaskView(APIView):
 
     @extend_schema(responses={200: NextTaskSerializer, 204: None, 403: ErrorsSerializer, 404: ErrorsSerializer})
     def get(self, request, project_id: int):
-        project = Project.objects.filter(pk=project_id, is_active=True, members=request.user).first()
+        project = access.projects(request.user, access.ANY).filter(pk=project_id).first()
         if project is None:
             raise NotFound("No such project for you.")
-        if not roles.is_annotator(request.user):
-            raise PermissionDenied("Only annotators receive tasks.")
+        if not access.may(request.user, project, access.ANNOTATE):
+            raise PermissionDenied("Only the project's annotators receive tasks.")
         assignment = assignment_next(project=project, user=request.user)
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -141,10 +114,12 @@ class NextTaskView(APIView):
 
 
 def _own_active_annotation(*, user, task_id: int) -> Annotation:
-    """The caller's annotation on a task they hold an active, unexpired assignment for."""
-    assignment = Assignment.objects.select_related("task__project").filter(task_id=task_id, annotator=user).first()
-    if assignment is None:
-        raise NotFound("You have no assignment for this task.")
+    """The caller's annotation on a task they hold an active, unexpired assignment for, in a project
+    where they still annotate (the same rule as the work screen)."""
+    try:
+        assignment = assignment_for_work(user=user, task_id=task_id)
+    except Http404 as exc:
+        raise NotFound(str(exc)) from exc
     if assignment.state == Assignment.State.ACTIVE and assignment.expires_at < timezone.now():
         assignment_release(assignment=assignment, state=Assignment.State.EXPIRED)
     if assignment.state != Assignment.State.ACTIVE:
@@ -248,11 +223,12 @@ class ImportReportSerializer(serializers.Serializer):
     errors = ImportErrorSerializer(many=True)
 
 
-def _project_or_404(project_id: int) -> Project:
-    project = Project.objects.filter(pk=project_id).first()
-    if project is None:
-        raise NotFound("No such project.")
-    return project
+def _project_or_404(project_id: int, user) -> Project:
+    """A project the caller administers; 404 otherwise (never say that it exists)."""
+    try:
+        return access.project_or_404(user, project_id, access.MANAGE, active_only=False)
+    except Http404 as exc:
+        raise NotFound(str(exc)) from exc
 
 
 class ProjectTasksImportView(APIView):
@@ -265,7 +241,7 @@ class ProjectTasksImportView(APIView):
         responses={200: ImportReportSerializer, 201: ImportReportSerializer, 400: ErrorsSerializer},
     )
     def post(self, request, project_id: int):
-        project = _project_or_404(project_id)
+        project = _project_or_404(project_id, request.user)
         if not isinstance(request.data, list):
             return Response(
                 {"detail": 'Send a JSON list of tasks, e.g. [{"prompt": "..."}].'},
@@ -311,7 +287,7 @@ class ProjectExportView(APIView):
         responses={(200, "application/x-ndjson"): OpenApiTypes.STR, 400: ErrorsSerializer, 404: ErrorsSerializer},
     )
     def get(self, request, project_id: int):
-        project = _project_or_404(project_id)
+        project = _project_or_404(project_id, request.user)
         fmt = request.query_params.get("format", "jsonl")
         try:
             export = export_create(project=project, fmt=fmt, user=request.user)

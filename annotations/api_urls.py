@@ -3,18 +3,18 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from annotations import api, api_review
+from annotations import api, api_projects, api_review
 
 router = DefaultRouter()
-router.register("projects", api.ProjectViewSet, basename="project")
+router.register("projects", api_projects.ProjectViewSet, basename="project")
 
 urlpatterns = [
     # The annotation loop, import/export and outcomes
-    path("projects/<int:project_id>/next/", api.NextTaskView.as_view(), name="api-next-task"),
-    path("projects/<int:project_id>/tasks/", api.ProjectTasksImportView.as_view(), name="api-project-tasks"),
-    path("projects/<int:project_id>/export/", api.ProjectExportView.as_view(), name="api-project-export"),
-    path("tasks/<int:task_id>/annotations/", api.SubmitAnnotationView.as_view(), name="api-annotation-submit"),
-    path("tasks/<int:task_id>/annotations/draft/", api.DraftAnnotationView.as_view(), name="api-annotation-draft"),
+    path("projects/<id:project_id>/next/", api.NextTaskView.as_view(), name="api-next-task"),
+    path("projects/<id:project_id>/tasks/", api.ProjectTasksImportView.as_view(), name="api-project-tasks"),
+    path("projects/<id:project_id>/export/", api.ProjectExportView.as_view(), name="api-project-export"),
+    path("tasks/<id:task_id>/annotations/", api.SubmitAnnotationView.as_view(), name="api-annotation-submit"),
+    path("tasks/<id:task_id>/annotations/draft/", api.DraftAnnotationView.as_view(), name="api-annotation-draft"),
     path("exports/<uuid:uid>/", api.ExportDetailView.as_view(), name="api-export"),
     path("exports/<uuid:uid>/outcomes/", api.ExportOutcomesView.as_view(), name="api-export-outcomes"),
     path("", include(router.urls)),

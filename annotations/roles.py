@@ -1,33 +1,23 @@
-"""Roles are Django groups; these are the only places that name them."""
+"""Role names, and which screens to offer a user. The rules themselves are annotations/access.py."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from annotations import access
 
-ANNOTATOR = "annotator"
-REVIEWER = "reviewer"
-PROJECT_ADMIN = "project_admin"
+ANNOTATOR = access.ANNOTATOR
+REVIEWER = access.REVIEWER
+PROJECT_ADMIN = access.ADMIN
 ALL_ROLES = (ANNOTATOR, REVIEWER, PROJECT_ADMIN)
 
 
-def role_names(user: AbstractBaseUser | AnonymousUser) -> set[str]:
-    if not user.is_authenticated:
-        return set()
-    cached = getattr(user, "_role_names", None)
-    if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
-        if user.is_superuser:
-            cached.add(PROJECT_ADMIN)
-        user._role_names = cached
-    return cached
-
-
 def is_project_admin(user) -> bool:
-    return PROJECT_ADMIN in role_names(user)
+    """Admin of some project (or superuser): offered the admin screens."""
+    return access.holds_anywhere(user, access.MANAGE)
 
 
 def is_reviewer(user) -> bool:
-    """Reviewers and project admins may review."""
-    return bool(role_names(user) & {REVIEWER, PROJECT_ADMIN})
+    """Reviewer or admin of some project: offered the review console."""
+    return access.holds_anywhere(user, access.REVIEW)
 
 
 def is_annotator(user) -> bool:
-    return ANNOTATOR in role_names(user)
+    """Annotator of some project: offered the work screens."""
+    return access.holds_anywhere(user, access.ANNOTATE)

@@ -3,26 +3,19 @@
 import datetime as dt
 
 from django.db.models import Count, Q
-from django.http import Http404
 from django.utils import timezone
 
-from annotations.models import Annotation, Assignment, Project, Review
+from annotations import access
+from annotations.models import Annotation, Assignment, Review
 
 
 def projects_for_annotator(*, user):
-    """Active projects the user is a member of, with how many tasks still have open slots."""
+    """Active projects where the user annotates, with how many tasks still have open slots."""
     return (
-        Project.objects.filter(is_active=True, members=user)
+        access.projects(user, access.ANNOTATE)
         .annotate(open_tasks=Count("tasks", filter=Q(tasks__is_full=False)))
         .order_by("name")
     )
-
-
-def project_for_annotator(*, user, project_id: int) -> Project:
-    project = Project.objects.filter(pk=project_id, is_active=True, members=user).first()
-    if project is None:
-        raise Http404("No such project for you.")
-    return project
 
 
 def annotations_done_today(*, user) -> int:

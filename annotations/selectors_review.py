@@ -12,7 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from annotations import hooks, roles
+from annotations import access, hooks
+from annotations.inputs import InputError, integer_check, text_problem
 from annotations.models import Adjudication, Annotation, Project, Review, Rubric, Task
 
 QUEUE_LIMIT = 200  # rows a queue screen shows; the filters narrow it down
@@ -22,13 +23,8 @@ QUEUE_LIMIT = 200  # rows a queue screen shows; the filters narrow it down
 
 
 def review_projects_for(*, user) -> QuerySet[Project]:
-    """Projects the user may review in: members only, project admins everywhere."""
-    if not roles.is_reviewer(user):
-        return Project.objects.none()
-    qs = Project.objects.filter(is_active=True)
-    if not roles.is_project_admin(user):
-        qs = qs.filter(members=user)
-    return qs.order_by("name")
+    """Active projects where the user reviews (reviewers and admins of the project; superusers all)."""
+    return access.projects(user, access.REVIEW).order_by("name")
 
 
 def review_project_for(*, user, project_id: int) -> Project:
@@ -144,10 +140,10 @@ def queue_filters(data) -> tuple[dict, dict]:
     errors: dict[str, str] = {}
     project = (data.get("project") or "").strip()
     if project:
-        if project.isdigit():
-            filters["project_id"] = int(project)
-        else:
-            errors["project"] = f"Project must be a project id, not {project!r}."
+        try:
+            filters["project_id"] = integer_check(project, field="Project", minimum=1)
+        except InputError as exc:
+            errors["project"] = str(exc)
     kind = (data.get("kind") or "").strip()
     if kind:
         if kind in Project.Kind.values:
@@ -157,7 +153,11 @@ def queue_filters(data) -> tuple[dict, dict]:
     for name in ("domain", "flag"):
         value = (data.get(name) or "").strip()[:100]
         if value:
-            filters[name] = value
+            problem = text_problem(value)
+            if problem:
+                errors[name] = f"{name.title()} {problem}."
+            else:
+                filters[name] = value
     for name, key in (("unreviewed", "unreviewed"), ("second", "needs_second")):
         if data.get(name) in ("1", "on", "true"):
             filters[key] = True

@@ -4,18 +4,25 @@ from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
 
-from annotations import roles
+from annotations import access
 from annotations.models import Annotation, Assignment, GuidelineVersion, Project, Review, Task
 
 
 def project_for_work(*, user, project_id: int) -> Project:
-    """The project if the caller is an annotator and a member of it; 404 otherwise."""
-    if not roles.is_annotator(user):
-        raise Http404("Only annotators work on tasks.")
-    project = Project.objects.filter(pk=project_id, is_active=True, members=user).first()
-    if project is None:
-        raise Http404("No such project for you.")
-    return project
+    """The project if the caller annotates in it; 404 otherwise."""
+    return access.project_or_404(user, project_id, access.ANNOTATE)
+
+
+def assignment_for_work(*, user, task_id: int) -> Assignment:
+    """The caller's assignment of a task in a project where they (still) annotate; 404 otherwise.
+    The API's submit and draft routes ask this, as the screen asks project_for_work: someone removed
+    from a project keeps no way to write into it."""
+    assignment = Assignment.objects.select_related("task__project").filter(task_id=task_id, annotator=user).first()
+    if assignment is None or not access.may(user, assignment.task.project, access.ANNOTATE):
+        raise Http404("You have no assignment for this task.")
+    if not assignment.task.project.is_active:
+        raise Http404("This project is closed.")
+    return assignment
 
 
 def annotation_for_work(*, user, project: Project, annotation_id: int) -> Annotation:

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from annotations.admin import ProjectScopedAdmin
 from telemetry import models as m
 
 
 @admin.register(m.EditorSession)
-class EditorSessionAdmin(admin.ModelAdmin):
+class EditorSessionAdmin(ProjectScopedAdmin):
+    project_path = "annotation__task__project"
     list_display = ["id", "user", "annotation", "created_at", "closed_at", "contiguous_upto", "final_seq"]
     list_filter = ["closed_at", "annotation__task__project"]
     search_fields = ["id", "user__username"]
@@ -13,7 +15,8 @@ class EditorSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ProjectScopedAdmin):
+    project_path = "session__annotation__task__project"
     list_display = ["session", "seq", "t", "kind", "received_at"]
     list_filter = ["kind"]
     search_fields = ["session__id"]
@@ -21,14 +24,16 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.QuarantinedEvent)
-class QuarantinedEventAdmin(admin.ModelAdmin):
+class QuarantinedEventAdmin(ProjectScopedAdmin):
+    project_path = "session__annotation__task__project"
     list_display = ["session", "seq", "reason", "received_at"]
     search_fields = ["reason", "session__id"]
     raw_id_fields = ["session"]
 
 
 @admin.register(m.AnnotationSignals)
-class AnnotationSignalsAdmin(admin.ModelAdmin):
+class AnnotationSignalsAdmin(ProjectScopedAdmin):
+    project_path = "annotation__task__project"
     list_display = ["annotation", "event_count", "computed_at"]
     list_filter = ["annotation__task__project"]
     search_fields = ["annotation__annotator__username"]

@@ -11,26 +11,42 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from annotations import roles
-from annotations.models import GuidelineVersion, Project, Task
-from annotations.services.people import roles_ensure
+from annotations.models import GuidelineVersion, Membership, Project, Task
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "test-pass-123"
 
 
+def pytest_configure(config):
+    # Hashing passwords is most of a suite's time: tests use a fast hasher, and so does the daphne
+    # server they start (settings read PASSWORD_HASHERS from the environment). Never in production.
+    os.environ.setdefault("PASSWORD_HASHERS", "django.contrib.auth.hashers.MD5PasswordHasher")
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = os.environ["PASSWORD_HASHERS"].split(",")
+
+
 @pytest.fixture
 def make_user(db):
+    """A user with the roles they will hold in the projects they are added to (make_project(members=...)
+    gives each member a Membership per role); roles are per project, so this alone grants nothing."""
+
     def make(username: str, role: str | None = roles.ANNOTATOR, **extra):
-        groups = roles_ensure()
         user = get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
-        if role:
-            user.groups.add(groups[role])
+        user.project_roles = {role} if role else set()
         if role == roles.PROJECT_ADMIN:
             user.is_staff = True
             user.save(update_fields=["is_staff"])
         return user
 
     return make
+
+
+def join(project: Project, user, *project_roles: str) -> None:
+    """Give the user these roles (default: the ones make_user gave them) in the project."""
+    for role in project_roles or getattr(user, "project_roles", None) or {roles.ANNOTATOR}:
+        Membership.objects.get_or_create(project=project, user=user, role=role)
+    user.__dict__.pop("_membership_pairs", None)
 
 
 @pytest.fixture
@@ -68,7 +84,8 @@ def make_project(db):
         }[kind]
         slug = fields.pop("slug", f"{kind}-{Project.objects.count() + 1}")
         project = Project.objects.create(name=slug.title(), slug=slug, kind=kind, **{**defaults, **fields})
-        project.members.add(*members)
+        for member in members:
+            join(project, member)
         GuidelineVersion.objects.create(project=project, number=1, text="# Guide\n\nDo it well.")
         for i in range(tasks):
             payload = {

@@ -11,16 +11,16 @@ review of that version is in; the author resubmits through the normal work flow
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from annotations import roles
+from annotations import access
 from annotations.models import Adjudication, Annotation, Project, Review, Task
-from annotations.selectors_review import review_projects_for, rubric_for_annotation
+from annotations.selectors_review import rubric_for_annotation
 from annotations.validation import result_validate
 
 MAX_FEEDBACK = 20_000
 
 
 def _may_review_in(*, user, project: Project) -> bool:
-    return review_projects_for(user=user).filter(pk=project.pk).exists()
+    return project.is_active and access.may(user, project, access.REVIEW)
 
 
 def scores_validate(*, annotation: Annotation, scores) -> tuple[dict, object]:
@@ -72,7 +72,7 @@ def review_create(
     """Score the annotation's current version; a revise verdict returns it to its author once all
     wanted reviews of the version are in. Raises PermissionDenied (who) or ValidationError (what)."""
     project = annotation.task.project
-    if not roles.is_reviewer(reviewer) or not _may_review_in(user=reviewer, project=project):
+    if not _may_review_in(user=reviewer, project=project):
         raise PermissionDenied("You do not review in this project.")
     if annotation.annotator_id == reviewer.pk:
         raise PermissionDenied("You cannot review your own annotation.")
@@ -152,7 +152,7 @@ def adjudication_create(
     verdict) disagreed, with the reasoning and the annotations considered. A final revise verdict
     sends the annotation back to its author."""
     project = task.project
-    if not roles.is_reviewer(adjudicator) or not _may_review_in(user=adjudicator, project=project):
+    if not _may_review_in(user=adjudicator, project=project):
         raise PermissionDenied("You do not adjudicate in this project.")
     if any(a.annotator_id == adjudicator.pk for a in considered):
         raise PermissionDenied("You annotated this task; someone else must adjudicate it.")

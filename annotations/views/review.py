@@ -14,9 +14,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retarget
 
-from annotations import hooks, roles
+from annotations import access, hooks, roles
 from annotations import selectors_review as sel
+from annotations.inputs import InputError, integer_check
 from annotations.models import Adjudication, Annotation, AnnotationVersion, Project, Review
+from annotations.parsing import optional_integer
 from annotations.selectors_review import queue_filters
 from annotations.services.review import adjudication_create, review_create
 
@@ -237,7 +239,7 @@ def calibration(request: HttpRequest) -> HttpResponse:
     """Reviewer agreement per dimension and drift per reviewer, for project admins."""
     if not roles.is_project_admin(request.user):
         raise PermissionDenied("Reviewer calibration is for project admins.")
-    projects = list(sel.review_projects_for(user=request.user))
+    projects = list(access.projects(request.user, access.MANAGE).order_by("name"))
     chosen = request.GET.get("project", "")
     project = next((p for p in projects if str(p.pk) == chosen), projects[0] if projects else None)
     # Measurement lives in quality/ (registered as a hook: annotations never imports quality).
@@ -282,12 +284,21 @@ def final_result_from_post(*, project: Project, source: str, post: QueryDict) ->
             if choice:
                 result["dimensions"][dim["key"]] = {
                     "choice": choice,
-                    "strength": post.get(f"dim-{dim['key']}-strength"),
+                    "strength": optional_integer(post.get(f"dim-{dim['key']}-strength"), field="strength"),
                 }
         if post.get("overall"):
-            result["overall"] = {"choice": post.get("overall"), "strength": post.get("overall-strength")}
+            strength = optional_integer(post.get("overall-strength"), field="strength")
+            result["overall"] = {"choice": post.get("overall"), "strength": strength}
         return result
     return {"text": post.get("text", "")}
+
+
+def _ids_from_post(post: QueryDict, name: str) -> list[int]:
+    """The ids a repeated form field holds; a ValidationError naming the field for anything else."""
+    try:
+        return [integer_check(raw, field="Each considered annotation", minimum=1) for raw in post.getlist(name)]
+    except InputError as exc:
+        raise ValidationError({name: str(exc)}) from None
 
 
 @login_required
@@ -305,8 +316,8 @@ def adjudicate(request: HttpRequest, task_id: int) -> HttpResponse:
     posted: dict = {}
     if request.method == "POST":
         posted = request.POST
-        ids = [int(x) for x in request.POST.getlist("considered") if x.isdigit()]
         try:
+            ids = _ids_from_post(request.POST, "considered")
             adjudication_create(
                 task=context["task"],
                 adjudicator=request.user,

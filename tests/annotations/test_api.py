@@ -54,7 +54,7 @@ def test_next_refuses_non_members_and_non_annotators(api, annotator, reviewer, p
     assert _as(api, project_admin).get(f"/api/projects/{project.pk}/next/").status_code == 404
     response = _as(api, reviewer).get(f"/api/projects/{project.pk}/next/")
     assert response.status_code == 403
-    assert response.json()["detail"] == "Only annotators receive tasks."
+    assert response.json()["detail"] == "Only the project's annotators receive tasks."
     assert APIClient().get(f"/api/projects/{project.pk}/next/").status_code in (401, 403)
     assert not Assignment.objects.exists()
 
@@ -163,7 +163,7 @@ def test_a_draft_keeps_invalid_text_and_comes_back_with_next(api, annotator, mak
 
 
 def test_project_admin_imports_a_json_list_with_errors_by_item(api, project_admin, make_project):
-    project = make_project(tasks=0)
+    project = make_project(tasks=0, members=[project_admin])
     rows = [{"prompt": "One", "external_id": "1"}, {"prompt": ""}, {"prompt": "Three", "difficulty": "hard"}]
     response = _as(api, project_admin).post(f"/api/projects/{project.pk}/tasks/", rows, format="json")
     assert response.status_code == 201
@@ -286,7 +286,11 @@ def test_only_project_admins_see_or_report_outcomes(api, request, who, project_a
     assert not OutcomeReport.objects.exists()
 
 
-def test_the_roles_used_here_are_the_named_ones(annotator, reviewer, project_admin):
+def test_roles_come_from_memberships_not_from_the_user(annotator, reviewer, project_admin, make_project):
+    assert not any(roles.is_annotator(u) or roles.is_reviewer(u) for u in (annotator, reviewer, project_admin))
+    make_project(members=[annotator, reviewer, project_admin])
+    for user in (annotator, reviewer, project_admin):
+        user.__dict__.pop("_membership_pairs", None)
     assert roles.is_annotator(annotator) and not roles.is_annotator(reviewer)
     assert roles.is_project_admin(project_admin) and not roles.is_project_admin(reviewer)
 

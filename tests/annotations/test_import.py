@@ -155,7 +155,7 @@ def test_the_command_imports_by_slug_and_reports_lines(make_project, tmp_path):
 
 
 def test_admin_upload_shows_the_per_line_report(client, project_admin, make_project):
-    project = make_project(tasks=0)
+    project = make_project(tasks=0, members=[project_admin])
     client.force_login(project_admin)
     url = f"/admin/annotations/project/{project.pk}/import/"
     assert client.get(url).status_code == 200

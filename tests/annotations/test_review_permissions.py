@@ -10,15 +10,17 @@ from django.template.loader import render_to_string
 from annotations import roles
 from annotations.models import Review
 from annotations.selectors_review import exemplars_for
-from annotations.services.people import roles_ensure
 from annotations.services.review import review_create
 from annotations.views.review import OPENED_SALT
 from tests.annotations.review_helpers import GOOD, rubric_add, submitted
+from tests.conftest import join
 
 
 @pytest.fixture
 def setup(make_project, annotator, other_annotator, reviewer, project_admin):
-    project = make_project(members=[annotator, other_annotator, reviewer], tasks=4, double_review_rate=0.0)
+    project = make_project(
+        members=[annotator, other_annotator, reviewer, project_admin], tasks=4, double_review_rate=0.0
+    )
     rubric_add(project)
     mine = submitted(project, annotator, result={"text": "Ann one's careful answer."})
     theirs = submitted(project, other_annotator, result={"text": "Ann two's answer."})
@@ -63,8 +65,9 @@ def test_only_project_admins_see_calibration(client, setup, reviewer, project_ad
     assert 'data-testid="calibration-dimensions"' in body and "Accuracy" in body
 
 
-def test_a_reviewer_outside_the_project_sees_nothing_of_it(client, setup, make_user):
+def test_a_reviewer_outside_the_project_sees_nothing_of_it(client, setup, make_user, make_project):
     outsider = make_user("rev-out", roles.REVIEWER)
+    make_project(members=[outsider], slug="elsewhere", tasks=0)  # a reviewer, but of another project
     client.force_login(outsider)
     assert 'data-testid="queue-empty"' in client.get("/review/").content.decode()
     assert client.get(f"/review/{setup['mine'].pk}/").status_code == 404
@@ -73,8 +76,7 @@ def test_a_reviewer_outside_the_project_sees_nothing_of_it(client, setup, make_u
 
 def test_a_reviewer_cannot_open_or_review_their_own_annotation(client, setup, make_user):
     both = make_user("rev-ann", roles.REVIEWER)
-    both.groups.add(roles_ensure()[roles.ANNOTATOR])
-    setup["project"].members.add(both)
+    join(setup["project"], both, roles.REVIEWER, roles.ANNOTATOR)
     own = submitted(setup["project"], both)
     client.force_login(both)
     assert client.get(f"/review/{own.pk}/").status_code == 403
@@ -234,8 +236,7 @@ def test_api_create_review_permissions(client, setup, annotator, reviewer, proje
     theirs = {**body, "annotation": setup["theirs"].pk, "verdict": "revise", "feedback": "More detail."}
     assert client.post("/api/reviews/", theirs, content_type="application/json").status_code == 201
     both = make_user("rev-ann", roles.REVIEWER)
-    both.groups.add(roles_ensure()[roles.ANNOTATOR])
-    setup["project"].members.add(both)
+    join(setup["project"], both, roles.REVIEWER, roles.ANNOTATOR)
     own = submitted(setup["project"], both)
     client.force_login(both)
     own_body = {**body, "annotation": own.pk}

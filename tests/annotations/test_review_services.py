@@ -10,6 +10,7 @@ from annotations.services.review import adjudication_create, review_create
 from annotations.services.work import annotation_submit
 from quality.calibration import reviewer_calibration
 from tests.annotations.review_helpers import GOOD, rubric_add, submitted
+from tests.conftest import join
 
 
 @pytest.fixture
@@ -64,19 +65,11 @@ def test_review_records_rubric_guideline_version_and_time(project, annotator, re
 
 def test_nobody_reviews_their_own_work(project, make_user):
     both = make_user("rev-ann", roles.REVIEWER)
-    both.groups.add(*roles_groups(roles.ANNOTATOR))
-    project.members.add(both)
+    join(project, both, roles.REVIEWER, roles.ANNOTATOR)
     work = submitted(project, both)
     with pytest.raises(PermissionDenied):
         review_create(annotation=work, reviewer=both, scores=GOOD, verdict="accept")
     assert work not in review_queue(user=both)
-
-
-def roles_groups(*names):
-    from annotations.services.people import roles_ensure
-
-    groups = roles_ensure()
-    return [groups[n] for n in names]
 
 
 def test_annotators_and_outsiders_cannot_review(project, annotator, other_annotator, make_user):
@@ -113,7 +106,8 @@ def test_revise_returns_work_and_resubmission_keeps_both_versions(project, annot
 def test_double_review_needs_two_distinct_reviewers(project, annotator, reviewer, make_user):
     second = make_user("rev2", roles.REVIEWER)
     third = make_user("rev3", roles.REVIEWER)
-    project.members.add(second, third)
+    join(project, second)
+    join(project, third)
     work = submitted(project, annotator, reviews_wanted=2)
     review_create(annotation=work, reviewer=reviewer, scores=GOOD, verdict="revise", feedback="Tighten it.")
     work.refresh_from_db()
@@ -163,7 +157,7 @@ def test_calibration_alpha_matches_krippendorffs_published_example(make_project,
 
 def test_calibration_drift_sign_and_mean_absolute_difference(project, annotator, other_annotator, reviewer, make_user):
     lenient = make_user("lenient", roles.REVIEWER)
-    project.members.add(lenient)
+    join(project, lenient)
     for who, base in ((annotator, 2), (other_annotator, 3), (annotator, 4)):
         work = submitted(project, who, reviews_wanted=2)
         harsh = {"accuracy": base, "clarity": base, "completeness": 3}
@@ -232,7 +226,8 @@ def test_reviewers_who_disagree_on_the_verdict_go_to_adjudication(
     project, annotator, reviewer, make_user, project_admin
 ):
     second = make_user("rev2", roles.REVIEWER)
-    project.members.add(second)
+    join(project, second)
+    join(project, project_admin)
     work = submitted(project, annotator, reviews_wanted=2)
     review_create(annotation=work, reviewer=reviewer, scores=GOOD, verdict="accept")
     review_create(annotation=work, reviewer=second, scores=GOOD, verdict="reject", feedback="Off topic.")
@@ -255,7 +250,7 @@ def test_queue_filters_and_the_order_hook(project, annotator, other_annotator, r
     from annotations import hooks
 
     second = make_user("rev2", roles.REVIEWER)
-    project.members.add(second)
+    join(project, second)
     tasks = list(project.tasks.order_by("id"))
     tasks[0].domain_tags = ["biology"]
     tasks[0].save()
@@ -296,7 +291,7 @@ def test_score_history_follows_my_nth_annotation(project, annotator, reviewer, m
     from annotations.selectors_review import score_history
 
     second = make_user("rev2", roles.REVIEWER)
-    project.members.add(second)
+    join(project, second)
     first = submitted(project, annotator)
     later = submitted(project, annotator, reviews_wanted=2)
     review_create(annotation=first, reviewer=reviewer, scores={**GOOD, "accuracy": 2}, verdict="accept")

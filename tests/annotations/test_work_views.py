@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from annotations import roles
 from annotations.models import Annotation, Assignment, GuidelineVersion, Project, Task
+from tests.conftest import join
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -202,7 +203,7 @@ def test_non_member_gets_404_and_anonymous_goes_to_login(client, annotator, othe
     assert not Assignment.objects.filter(annotator=other_annotator).exists()
     # A reviewer who belongs to the project does not get tasks routed to them either.
     reviewer = make_user("rev-member", roles.REVIEWER)
-    project.members.add(reviewer)
+    join(project, reviewer)
     client.force_login(reviewer)
     assert client.get(work_url(project)).status_code == 404
     client.logout()

@@ -5,8 +5,8 @@ import pytest
 
 from annotations import roles
 from annotations.models import Review
-from annotations.services.people import roles_ensure
 from tests.annotations.review_helpers import rubric_add, submitted
+from tests.conftest import join
 
 pytestmark = pytest.mark.e2e
 
@@ -60,8 +60,7 @@ def test_reviewer_scores_every_dimension_by_keyboard_and_the_annotator_sees_it(p
 
 def test_reviewer_cannot_open_their_own_annotation(page, login, work, make_user):
     both = make_user("revann", roles.REVIEWER)
-    both.groups.add(roles_ensure()[roles.ANNOTATOR])
-    work.task.project.members.add(both)
+    join(work.task.project, both, roles.REVIEWER, roles.ANNOTATOR)
     own = submitted(work.task.project, both)
     login("revann")
     response = page.goto(f"/review/{own.pk}/")
@@ -78,7 +77,7 @@ def test_annotator_gets_403_on_the_review_console(page, login, work):
 
 
 def test_missing_scores_are_named_then_the_next_annotation_swaps_in(page, login, work, other_annotator):
-    work.task.project.members.add(other_annotator)
+    join(work.task.project, other_annotator)
     second = submitted(work.task.project, other_annotator, result={"text": "Plants eat sunlight."})
     login("rev1")
     page.goto(f"/review/{work.pk}/")

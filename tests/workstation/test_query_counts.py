@@ -17,9 +17,9 @@ def _queries(client, user, url: str) -> int:
     return len(captured)
 
 
-def _world(make_project, make_user, reviewer, prefix: str, n: int):
+def _world(make_project, make_user, reviewer, admin, prefix: str, n: int):
     annotators = [make_user(f"{prefix}{i}") for i in range(n)]
-    project = make_project(members=[*annotators, reviewer], tasks=n + 2, double_review_rate=0.0, slug=prefix)
+    project = make_project(members=[*annotators, reviewer, admin], tasks=n + 2, double_review_rate=0.0, slug=prefix)
     rubric_add(project)
     work = [submitted(project, a) for a in annotators]
     for annotation in work[: n // 2]:
@@ -30,7 +30,7 @@ def _world(make_project, make_user, reviewer, prefix: str, n: int):
 def test_list_screens_do_not_grow_with_rows(client, make_project, make_user, reviewer, project_admin):
     counts = {}
     for prefix, n in (("small", 2), ("large", 10)):
-        project, annotators, _ = _world(make_project, make_user, reviewer, prefix, n)
+        project, annotators, _ = _world(make_project, make_user, reviewer, project_admin, prefix, n)
         counts[n] = {
             "queue": _queries(client, reviewer, f"/review/?project={project.pk}"),
             "adjudication": _queries(client, reviewer, f"/adjudicate/?project={project.pk}"),

@@ -4,9 +4,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from annotations import demo_data, roles
+from annotations import access, demo_data
 from annotations.models import GuidelineVersion, Project, Rubric, RubricDimension, Task
-from annotations.services.people import roles_ensure
+from annotations.services.people import membership_add
 
 DEMO_PASSWORD = "scriptorium-demo"
 
@@ -43,25 +43,23 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        groups = roles_ensure()
         User = get_user_model()
         people = {}
-        for username, role in [
-            ("ann1", roles.ANNOTATOR),
-            ("ann2", roles.ANNOTATOR),
-            ("ann3", roles.ANNOTATOR),
-            ("rev1", roles.REVIEWER),
-            ("admin", roles.PROJECT_ADMIN),
-        ]:
+        for username in ("ann1", "ann2", "ann3", "rev1", "admin"):
             user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.org"})
             if created:
                 user.set_password(DEMO_PASSWORD)
-            user.is_staff = role == roles.PROJECT_ADMIN
-            user.is_superuser = role == roles.PROJECT_ADMIN
+            # The demo admin administers the demo projects (the Django admin, scoped to them) but is
+            # no superuser: users, privileges and tokens stay with superusers.
+            user.is_staff = username == "admin"
+            user.is_superuser = False
             user.save()
-            user.groups.add(groups[role])
             people[username] = user
-        workers = [people[n] for n in ("ann1", "ann2", "ann3", "rev1")]
+        workers = {
+            access.ANNOTATOR: [people[n] for n in ("ann1", "ann2", "ann3")],
+            access.REVIEWER: [people["rev1"]],
+            access.ADMIN: [people["admin"]],
+        }
 
         write = self._project(
             slug="demo-writing",
@@ -153,13 +151,15 @@ class Command(BaseCommand):
             ("ann2", "annotator"),
             ("ann3", "annotator"),
             ("rev1", "reviewer"),
-            ("admin", "project admin"),
+            ("admin", "project admin of the demo projects"),
         ]:
             self.stdout.write(f"  {username:6} / {DEMO_PASSWORD}   ({role})")
 
     def _project(self, *, slug, name, kind, guidelines, changes, members, admin, **fields) -> Project:
         project, _ = Project.objects.get_or_create(slug=slug, defaults={"name": name, "kind": kind, **fields})
-        project.members.add(*members)
+        for role, users in members.items():
+            for user in users:
+                membership_add(project=project, user=user, role=role)
         for number, (text, change) in enumerate(zip(guidelines, changes, strict=True), start=1):
             GuidelineVersion.objects.get_or_create(
                 project=project,
