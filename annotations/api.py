@@ -3,12 +3,11 @@
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
 from django.core.handlers.asgi import ASGIRequest
-from django.http import Http404
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import BasePermission
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 
 from annotations import access, roles
 from annotations.models import Annotation, Assignment, Export, OutcomeReport, Project
+from annotations.selectors_work import assignment_for_work
 from annotations.services.io import (
     EXPORT_FORMATS,
     export_create,
@@ -24,10 +24,8 @@ from annotations.services.io import (
     outcome_report_create,
     tasks_import,
 )
-from annotations.selectors_work import assignment_for_work
 from annotations.services.routing import assignment_next, assignment_release
 from annotations.services.work import annotation_save_draft, annotation_start, annotation_submit
-
 
 # --- The annotation loop: next task, submit, draft -------------------------------------------
 

@@ -12,6 +12,7 @@ from annotations.models import Project
 from annotations.services.people import project_people, users_by_username
 from annotations.services.projects import PEOPLE, SETTINGS, project_create, project_update
 
+
 class ProjectSerializer(serializers.ModelSerializer):
     """A project's settings; its people only for those who administer it."""
 

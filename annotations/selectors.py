@@ -1,12 +1,10 @@
 """Reads for the annotator's side; every function scopes to what the caller may see."""
 
-import datetime as dt
-
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from annotations import access
-from annotations.models import Annotation, Assignment, Review
+from annotations.models import Annotation, Review
 
 
 def projects_for_annotator(*, user):
@@ -30,16 +28,3 @@ def latest_feedback(*, user, limit: int = 5):
         .select_related("annotation__task__project")
         .order_by("-created_at")[:limit]
     )
-
-
-def assignment_for_annotator(*, user, assignment_id: int) -> Assignment:
-    """404 unless the assignment is the caller's own."""
-    assignment = Assignment.objects.select_related("task__project").filter(pk=assignment_id, annotator=user).first()
-    if assignment is None:
-        raise Http404("No such assignment for you.")
-    return assignment
-
-
-def active_assignments(*, user, now: dt.datetime | None = None):
-    now = now or timezone.now()
-    return Assignment.objects.filter(annotator=user, state=Assignment.State.ACTIVE, expires_at__gte=now)
