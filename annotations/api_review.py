@@ -135,7 +135,7 @@ class MyReviewsView(generics.ListAPIView):
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         except ValidationError as exc:
-            return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+            raise serializers.ValidationError(exc.message_dict) from exc  # the one error shape (api_errors)
         return Response(ReviewOutSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
@@ -148,6 +148,6 @@ class ReviewQueueView(APIView):
     def get(self, request):
         filters, errors = sel.queue_filters(request.query_params)
         if errors:
-            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+            raise serializers.ValidationError(errors)
         rows = sel.review_queue(user=request.user, **filters)
         return Response(QueueItemSerializer(rows, many=True).data)

@@ -7,6 +7,7 @@ The compare screen shows the two responses as "left" and "right" in a randomised
 import math
 from dataclasses import dataclass, field
 
+from annotations.inputs import InputError, integer_check
 from annotations.models import Annotation, Project
 
 STRENGTH_NAMES = {1: "slightly", 2: "clearly", 3: "much"}
@@ -23,8 +24,7 @@ def _preference_from_post(data, name: str, sides: dict[str, str]) -> dict | None
     if choice == "tie":
         return {"choice": "tie"}
     if choice in sides:
-        raw = (data.get(f"{name}-strength") or "").strip()
-        return {"choice": sides[choice], "strength": int(raw) if raw.isdigit() else None}
+        return {"choice": sides[choice], "strength": optional_integer(data.get(f"{name}-strength"), field=name)}
     return None
 
 
@@ -51,11 +51,22 @@ def result_from_post(*, project: Project, annotation: Annotation, data) -> dict:
     return result
 
 
+def optional_integer(raw, *, field: str) -> int | None:
+    """A non-negative whole number within 64 bits, or None for anything else (the validator that
+    receives None names the field)."""
+    try:
+        return integer_check(raw, field=field) if (raw or "").strip() else None
+    except InputError:
+        return None
+
+
 def number_from_post(data, name: str, *, integer: bool = False) -> float | int | None:
     """An optional non-negative number filled in by the telemetry module; junk reads as absent."""
+    if integer:
+        return optional_integer(data.get(name), field=name)
     raw = (data.get(name) or "").strip()
     try:
-        value = int(raw) if integer else float(raw)
+        value = float(raw)
     except ValueError:
         return None
     if not math.isfinite(value) or value < 0:

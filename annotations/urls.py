@@ -5,13 +5,13 @@ from annotations.views import feedback, review, work
 app_name = "annotations"
 
 urlpatterns: list = [
-    path("work/<int:project_id>/", work.work, name="work"),
-    path("work/<int:project_id>/annotations/<int:annotation_id>/", work.work_annotation, name="work_annotation"),
+    path("work/<id:project_id>/", work.work, name="work"),
+    path("work/<id:project_id>/annotations/<id:annotation_id>/", work.work_annotation, name="work_annotation"),
     # Review console, adjudication, feedback
     path("review/", review.review_queue, name="review_queue"),
-    path("review/<int:annotation_id>/", review.review_annotation, name="review_annotation"),
+    path("review/<id:annotation_id>/", review.review_annotation, name="review_annotation"),
     path("review/calibration/", review.calibration, name="review_calibration"),
     path("adjudicate/", review.adjudicate_list, name="adjudicate_list"),
-    path("adjudicate/<int:task_id>/", review.adjudicate, name="adjudicate"),
+    path("adjudicate/<id:task_id>/", review.adjudicate, name="adjudicate"),
     path("feedback/", feedback.feedback, name="feedback"),
 ]

@@ -16,7 +16,7 @@ PUBLIC = {
     "api-docs",
     "api-redoc",
 }
-SAMPLE = {"int": "1", "uuid": str(uuid.uuid4()), "str": "x", "slug": "x", "path": "x"}
+SAMPLE = {"int": "1", "id": "1", "uuid": str(uuid.uuid4()), "str": "x", "slug": "x", "path": "x"}
 
 
 def _routes(resolver=None, prefix=""):

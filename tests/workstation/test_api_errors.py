@@ -1,0 +1,260 @@
+"""Odd numbers, oversized ids and deep JSON anywhere in the HTTP surface: a 4xx naming the field,
+never a 500; every DRF error in one documented shape {"detail": ..., "errors": {field: [...]}}."""
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rest_framework.authtoken.models import Token
+
+from annotations.models import Annotation, Assignment, Membership, Project
+
+BIG = "99999999999999999999"  # past 2**64
+JUST_PAST = "9223372036854775808"  # 2**63
+
+
+def _error_shape(body: dict) -> None:
+    """The documented error body: detail always (text); errors, when present, field -> list of text."""
+    assert isinstance(body.get("detail"), str) and body["detail"], body
+    if "errors" in body:
+        assert isinstance(body["errors"], dict) and body["errors"], body
+        for field, messages in body["errors"].items():
+            assert isinstance(field, str)
+            assert isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages), body
+
+
+@pytest.fixture
+def team(db, make_project):
+    """A compare project whose one user is its admin, reviewer and annotator."""
+    user = get_user_model().objects.create_user(username="boss", password="test-pass-123")
+    project = make_project(Project.Kind.COMPARE, tasks=3)
+    project.members.add(user)
+    for role in Membership.Role.values:
+        Membership.objects.get_or_create(project=project, user=user, role=role)
+    return {"user": user, "project": project}
+
+
+@pytest.fixture
+def browser(team):
+    client = Client(raise_request_exception=False)
+    client.force_login(team["user"])
+    return client
+
+
+@pytest.fixture
+def api(team):
+    token = Token.objects.create(user=team["user"])
+    return Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {token.key}")
+
+
+def _claimed_annotation(browser, project) -> Annotation:
+    assert browser.get(f"/work/{project.pk}/").status_code == 200
+    return Annotation.objects.get(task__project=project, assignment__state=Assignment.State.ACTIVE)
+
+
+# --- Odd numbers in query strings and forms -----------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", ["²", "١", BIG, "-1", "1.5", "1e3"])
+def test_review_queue_screen_names_a_bad_project_filter(browser, raw):
+    response = browser.get("/review/", {"project": raw})
+    assert response.status_code == 200
+    assert response.context["errors"]["project"]
+    assert "project_id" not in response.context["filters"]
+
+
+@pytest.mark.parametrize("raw", ["²", BIG, JUST_PAST])
+def test_review_queue_api_refuses_a_bad_project_filter_naming_it(api, raw):
+    response = api.get("/api/reviews/queue/", {"project": raw})
+    assert response.status_code == 400
+    body = response.json()
+    _error_shape(body)
+    assert "project" in body["errors"]
+    assert "project" in body["detail"].lower()
+
+
+@pytest.mark.parametrize("raw", ["²", BIG, "x"])
+def test_adjudication_ignores_nothing_silently_and_never_crashes_on_odd_considered_ids(browser, team, raw):
+    task = team["project"].tasks.first()
+    response = browser.post(f"/adjudicate/{task.pk}/", {"source": "annotators", "considered": [raw]})
+    assert response.status_code == 422
+    assert "considered" in response.context["errors"]
+
+
+@pytest.mark.parametrize("raw", ["²", BIG, "-1", "4"])
+def test_work_screen_refuses_an_odd_comparison_strength_beside_its_field(browser, team, raw):
+    project = team["project"]
+    annotation = _claimed_annotation(browser, project)
+    post = {"dim-accuracy": "left", "dim-accuracy-strength": raw, "overall": "tie", "rationale": "because"}
+    response = browser.post(f"/work/{project.pk}/annotations/{annotation.pk}/", post)
+    assert response.status_code == 200
+    assert response.context["form"]["errors"].get("error-dim-accuracy")
+    annotation.refresh_from_db()
+    assert annotation.state == Annotation.State.DRAFT
+
+
+@pytest.mark.parametrize("raw", ["²", BIG])
+def test_work_screen_reads_an_odd_final_seq_as_absent(browser, team, raw):
+    project = team["project"]
+    annotation = _claimed_annotation(browser, project)
+    post = {"overall": "tie", "dim-accuracy": "tie", "dim-helpfulness": "tie", "rationale": "r", "final_seq": raw}
+    response = browser.post(f"/work/{project.pk}/annotations/{annotation.pk}/", post)
+    assert response.status_code == 302
+    annotation.refresh_from_db()
+    assert annotation.state == Annotation.State.SUBMITTED
+
+
+# --- Oversized ids in routes --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/work/{JUST_PAST}/",
+        f"/work/{BIG}/",
+        f"/work/1/annotations/{BIG}/",
+        f"/review/{BIG}/",
+        f"/adjudicate/{BIG}/",
+        f"/api/projects/{BIG}/",
+        f"/api/projects/{BIG}/next/",
+        f"/api/projects/{BIG}/export/",
+        f"/api/tasks/{BIG}/annotations/draft/",
+    ],
+)
+def test_an_id_past_64_bits_is_not_found(browser, path):
+    assert browser.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", [f"/api/tasks/{BIG}/annotations/", f"/api/projects/{BIG}/tasks/"])
+def test_posting_to_an_id_past_64_bits_is_not_found(api, path):
+    assert api.post(path, "{}", content_type="application/json").status_code == 404
+
+
+# --- JSON bodies ------------------------------------------------------------------------------
+
+
+def _submit(api, annotation, body: str):
+    return api.post(f"/api/tasks/{annotation.task_id}/annotations/", body, content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ('{"result": ' + "[" * 10_000 + "]" * 10_000 + "}", "deep"),
+        ('{"result": {"rationale": "x", "n": 1e400}}', "finite"),
+        ('{"result": {"rationale": "x", "n": ' + str(2**64) + "}}", "64-bit"),
+        ('{"result": {"rationale": "\\ud800"}}', "surrogate"),
+        ('{"result": {"n": NaN}}', "NaN"),
+        ('{"result": ' + "9" * 5000 + "}", "JSON"),
+        ('{"result": ', "JSON"),
+    ],
+)
+def test_a_bad_json_body_is_a_400_that_says_why(browser, api, team, body, words):
+    annotation = _claimed_annotation(browser, team["project"])
+    response = _submit(api, annotation, body)
+    assert response.status_code == 400, response.content[:300]
+    payload = response.json()
+    _error_shape(payload)
+    assert words.lower() in payload["detail"].lower()
+    annotation.refresh_from_db()
+    assert annotation.state == Annotation.State.DRAFT
+
+
+def test_deep_json_is_refused_by_every_drf_body(api, team):
+    deep = "[" * 5000 + "]" * 5000
+    for path in (f"/api/projects/{team['project'].pk}/tasks/", "/api/reviews/"):
+        response = api.post(path, deep, content_type="application/json")
+        assert response.status_code == 400, path
+        _error_shape(response.json())
+
+
+# --- One error shape ----------------------------------------------------------------------------
+
+
+def test_serializer_errors_come_with_detail_and_errors_by_field(api):
+    response = api.post("/api/reviews/", {"scores": "nope"}, content_type="application/json")
+    assert response.status_code == 400
+    body = response.json()
+    _error_shape(body)
+    assert {"annotation", "scores", "verdict"} <= set(body["errors"])
+    assert "annotation" in body["detail"]
+
+
+def test_nested_serializer_errors_are_flattened_to_dotted_fields(api, browser, team):
+    annotation = _claimed_annotation(browser, team["project"])
+    response = _submit(api, annotation, json.dumps({"result": {}, "active_seconds": "soon", "final_seq": -1}))
+    assert response.status_code == 400
+    body = response.json()
+    _error_shape(body)
+    assert {"active_seconds", "final_seq"} <= set(body["errors"])
+
+
+def test_review_service_errors_come_in_the_same_shape(api, team):
+    response = api.post(
+        "/api/reviews/",
+        {"annotation": 1, "scores": {}, "verdict": "accept"},
+        content_type="application/json",
+    )
+    assert response.status_code in (400, 404)
+    _error_shape(response.json())
+
+
+def test_not_found_forbidden_and_unauthenticated_carry_detail(api, team, db):
+    _error_shape(api.get("/api/projects/999999/").json())
+    anonymous = Client(raise_request_exception=False)
+    response = anonymous.get("/api/projects/")
+    assert response.status_code in (401, 403)
+    _error_shape(response.json())
+
+
+# --- Property: any text in a numeric query string or form field ----------------------------------
+
+numberish = st.one_of(
+    st.text(max_size=30),
+    st.integers(min_value=-(2**80), max_value=2**80).map(str),
+    st.sampled_from(["²", "³", "١٢", "½", "1e400", "nan", "inf", "0x10", " 7 ", "+3", "-0", "٣"]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=numberish)
+def test_queue_filter_never_fails_on_any_project_value(api, raw):
+    response = api.get("/api/reviews/queue/", {"project": raw})
+    assert response.status_code in (200, 400), (raw, response.status_code)
+    if response.status_code == 400:
+        body = response.json()
+        _error_shape(body)
+        assert "project" in body["errors"]
+
+
+# --- The schema documents the errors ---------------------------------------------------------------
+
+
+def _schema() -> dict:
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def test_schema_validates_without_warnings(capsys):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_every_operation_documents_its_client_errors_in_the_error_shape():
+    schema = _schema()
+    missing = []
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            for code in ("400", "401", "403", "404"):
+                if code not in operation["responses"]:
+                    missing.append(f"{method.upper()} {path} {code}")
+    assert not missing, missing
+    error = schema["components"]["schemas"]["Errors"]
+    assert "detail" in error["required"]
+    assert set(error["properties"]) >= {"detail", "errors"}
