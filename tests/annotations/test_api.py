@@ -125,7 +125,7 @@ def test_the_request_body_is_checked_field_by_field(api, annotator, make_project
     )
     assert response.status_code == 400
     body = response.json()
-    assert set(body) == {"result", "active_seconds", "final_seq"}
+    assert set(body["errors"]) == {"result", "active_seconds", "final_seq"}
 
 
 def test_nobody_submits_on_another_annotators_task(api, annotator, other_annotator, make_project):

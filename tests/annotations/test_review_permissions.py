@@ -229,7 +229,7 @@ def test_api_create_review_permissions(client, setup, annotator, reviewer, proje
     client.force_login(reviewer)
     response = client.post("/api/reviews/", {**body, "scores": {"accuracy": 9}}, content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["scores.accuracy"] == ["Accuracy must be from 1 to 5, not 9."]
+    assert response.json()["errors"]["scores.accuracy"] == ["Accuracy must be from 1 to 5, not 9."]
     response = client.post("/api/reviews/", body, content_type="application/json")
     assert response.status_code == 201 and response.json()["scores"] == GOOD
     client.force_login(project_admin)

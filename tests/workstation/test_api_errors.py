@@ -32,7 +32,6 @@ def team(db, make_project):
     """A compare project whose one user is its admin, reviewer and annotator."""
     user = get_user_model().objects.create_user(username="boss", password="test-pass-123")
     project = make_project(Project.Kind.COMPARE, tasks=3)
-    project.members.add(user)
     for role in Membership.Role.values:
         Membership.objects.get_or_create(project=project, user=user, role=role)
     return {"user": user, "project": project}
@@ -165,11 +164,18 @@ def test_a_bad_json_body_is_a_400_that_says_why(browser, api, team, body, words)
 
 
 def test_deep_json_is_refused_by_every_drf_body(api, team):
-    deep = "[" * 5000 + "]" * 5000
-    for path in (f"/api/projects/{team['project'].pk}/tasks/", "/api/reviews/"):
-        response = api.post(path, deep, content_type="application/json")
-        assert response.status_code == 400, path
+    deep = '{"a": ' + "[" * 5000 + "]" * 5000 + "}"
+    project = team["project"]
+    for method, path in (
+        ("post", "/api/reviews/"),
+        ("post", "/api/projects/"),
+        ("patch", f"/api/projects/{project.pk}/"),
+        ("put", f"/api/tasks/{project.tasks.first().pk}/annotations/draft/"),
+    ):
+        response = getattr(api, method)(path, deep, content_type="application/json")
+        assert response.status_code == 400, (method, path, response.status_code)
         _error_shape(response.json())
+        assert "deep" in response.json()["detail"]
 
 
 # --- One error shape ----------------------------------------------------------------------------
