@@ -8,8 +8,9 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework.exceptions import APIException, NotFound, ParseError, PermissionDenied
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +25,7 @@ from annotations.services.io import (
     outcome_report_create,
     tasks_import,
 )
+from annotations.services.io_import import RowInvalid, json_list_items
 from annotations.services.routing import assignment_next, assignment_release
 from annotations.services.work import annotation_save_draft, annotation_start, annotation_submit
 
@@ -229,10 +231,22 @@ def _project_or_404(project_id: int, user) -> Project:
         raise NotFound(str(exc)) from exc
 
 
+class TaskListParser(JSONParser):
+    """An import body read item by item, so one bad item (1e400, a lone surrogate, 10,000 levels
+    deep) is refused by its position and the items beside it are imported."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return json_list_items(stream.read() if stream is not None else b"")
+        except RowInvalid as exc:
+            raise ParseError(str(exc)) from None
+
+
 class ProjectTasksImportView(APIView):
     """Import a JSON list of tasks; valid items are imported, the others reported by position."""
 
     permission_classes = [IsProjectAdmin]
+    parser_classes = [TaskListParser]
 
     @extend_schema(
         request=TaskRowSerializer(many=True),
@@ -245,7 +259,7 @@ class ProjectTasksImportView(APIView):
                 {"detail": 'Send a JSON list of tasks, e.g. [{"prompt": "..."}].'},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        report = tasks_import(project=project, rows=enumerate(request.data, start=1))
+        report = tasks_import(project=project, rows=request.data)  # (position, item) pairs: TaskListParser
         body = {
             "created": report.created,
             "skipped": report.skipped,

@@ -145,10 +145,12 @@ def test_the_command_imports_by_slug_and_reports_lines(make_project, tmp_path):
     path = tmp_path / "tasks.jsonl"
     path.write_text(json.dumps({"prompt": "One"}) + "\n" + json.dumps({"prompt": 3}) + "\n")
     out, err = io.StringIO(), io.StringIO()
-    call_command("import_tasks", "essays", str(path), stdout=out, stderr=err)
+    with pytest.raises(CommandError, match="1 row refused"):  # exits non-zero; the valid row is kept
+        call_command("import_tasks", "essays", str(path), stdout=out, stderr=err)
     assert out.getvalue().strip() == "essays: 1 created, 0 already present, 1 refused"
     assert err.getvalue().strip() == "line 2: prompt must be text, not int"
-    call_command("import_tasks", str(project.pk), str(path), stdout=out, stderr=io.StringIO())
+    with pytest.raises(CommandError):
+        call_command("import_tasks", str(project.pk), str(path), stdout=out, stderr=io.StringIO())
     assert "essays: 0 created, 1 already present, 1 refused" in out.getvalue()
     with pytest.raises(CommandError, match="No project with id or slug 'nope'"):
         call_command("import_tasks", "nope", str(path))
