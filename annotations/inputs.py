@@ -5,6 +5,7 @@ none of them raises anything but `InputError` (a ValueError), whatever it is giv
 
 - `text_problem` / `text_check`: text that cannot be stored or shown (a lone UTF-16 surrogate from
   JSON's "\\ud800", or a NUL character, which PostgreSQL refuses).
+- `text_repair`: text already stored before that check, made showable (U+FFFD for a lone surrogate).
 - `json_problem` / `json_check`: a decoded JSON value that is too deep, holds an integer outside
   64 bits, a non-finite float (NaN, Infinity, 1e400), a non-string key, or bad text anywhere inside.
 - `json_loads`: bytes or text -> a checked value, never RecursionError, never NaN, never a 4,300-digit
@@ -43,6 +44,12 @@ def text_check(value: str, *, field: str) -> str:
     if problem:
         raise InputError(f"{field} {problem}")
     return value
+
+
+def text_repair(value: str) -> str:
+    """Stored text made showable: each lone surrogate becomes U+FFFD, each NUL is dropped (for rows
+    kept before text_problem guarded their entrance)."""
+    return _LONE_SURROGATE.sub("\ufffd", value).replace("\x00", "") if text_problem(value) else value
 
 
 def json_problem(value, *, max_depth: int = MAX_DEPTH) -> str | None:

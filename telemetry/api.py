@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from telemetry import ingest
 from telemetry.models import EditorSession
+from telemetry.ratelimit import HTTP_BUCKETS, rate_limited_message
 
 
 class RawJSONParser(BaseParser):
@@ -40,6 +41,7 @@ class SessionEventsView(APIView):
             403: OpenApiResponse(description="not logged in, or not the session's owner"),
             404: OpenApiResponse(description="unknown session"),
             409: OpenApiResponse(description="session closed"),
+            429: OpenApiResponse(description="rate_limited (with retry_ms): nothing stored, resend later"),
         },
         summary="Send one frame of telemetry events",
     )
@@ -51,6 +53,12 @@ class SessionEventsView(APIView):
             return _error("not_owner", "this editor session belongs to someone else", status.HTTP_403_FORBIDDEN)
         if not ingest.session_accepts_events(session):
             return _error("session_closed", "this editor session is closed", status.HTTP_409_CONFLICT)
+        # The socket's limit, per session and user: a client gains nothing by switching to POSTs.
+        refused = HTTP_BUCKETS.take((session.pk, request.user.pk))
+        if refused is not None:
+            body = rate_limited_message(refused)
+            retry_after = str(max(1, -(-body["retry_ms"] // 1000)))
+            return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": retry_after})
         try:
             events = ingest.frame_parse(request.body)
         except ingest.FrameError as exc:

@@ -1,7 +1,6 @@
 """The telemetry websocket (protocol in ARCHITECTURE.md, "Telemetry protocol")."""
 
 import json
-import time
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -11,6 +10,7 @@ from django.conf import settings
 
 from telemetry import ingest
 from telemetry.models import EditorSession
+from telemetry.ratelimit import TokenBucket, rate_limited_message
 
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NOT_OWNER = 4403
@@ -21,28 +21,6 @@ CLOSE_SESSION_CLOSED = 4409
 @database_sync_to_async
 def _session_for(session_id) -> EditorSession | None:
     return EditorSession.objects.filter(pk=session_id).first()
-
-
-class TokenBucket:
-    """Frames per second per connection, with a burst of one second's worth."""
-
-    def __init__(self, rate: float):
-        self.rate = rate
-        self.capacity = max(1.0, rate)
-        self.tokens = self.capacity
-        self.at = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
-
-    def wait_ms(self) -> int:
-        return max(1, int((1.0 - self.tokens) / self.rate * 1000))
 
 
 class TelemetryConsumer(AsyncWebsocketConsumer):
@@ -97,14 +75,7 @@ class TelemetryConsumer(AsyncWebsocketConsumer):
         if self.session is None:  # refused; the close is on its way
             return
         if not self.bucket.take():
-            await self._reply(
-                {
-                    "type": "error",
-                    "code": "rate_limited",
-                    "detail": f"more than {self.bucket.rate:g} frames per second; nothing stored, resend later",
-                    "retry_ms": self.bucket.wait_ms(),
-                }
-            )
+            await self._reply(rate_limited_message(self.bucket))
             return
         try:
             events = ingest.frame_parse(text_data if text_data is not None else bytes_data)

@@ -5,22 +5,30 @@ so they answer the same frames the same way (ARCHITECTURE.md, "Telemetry protoco
 """
 
 import asyncio
+import hashlib
 import json
 import math
 import weakref
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
+from annotations.inputs import json_problem, text_problem
+from telemetry import refresh
 from telemetry.models import EditorSession, Event, QuarantinedEvent
-from telemetry.signals import signals_refresh_for_session
 
 MAX_SEQ = 2_147_483_647  # fits every backend's integer column
 MAX_REV_TEXT = 50_000
 MAX_SHORT_TEXT = 200  # field names, reference ids, inputType
+# Sane ranges for the numbers of an event: signals sum and divide them, and 1e308 overflows there.
+MAX_T_MS = 7 * 24 * 3600 * 1000  # a week of one page load
+MAX_CHARS = 10_000_000  # lengths, caret positions and length deltas of one field, in characters
+MAX_REF_ID = 2**53 - 1  # integer reference ids: exact in every JSON reader
 
 KEY_CLASSES = frozenset(
     {"letter", "digit", "punct", "space", "enter", "backspace", "delete", "nav", "modifier", "other"}
@@ -83,11 +91,16 @@ def frame_parse(text: str | bytes | None) -> list:
     if text is None:
         raise FrameError("bad_frame", 'frames are JSON text: {"type": "events", "events": [...]}')
     max_bytes = settings.TELEMETRY_MAX_FRAME_BYTES
-    size = len(text) if isinstance(text, bytes) else (len(text) if len(text) * 4 <= max_bytes else len(text.encode()))
+    if isinstance(text, bytes | bytearray):
+        size = len(text)
+    else:
+        size = len(text) if len(text) * 4 <= max_bytes else len(text.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
         raise FrameError("too_large", f"frame is {size} bytes; the limit is {max_bytes} bytes")
     try:
         frame = json.loads(text)
+    except RecursionError:
+        raise FrameError("bad_frame", "frame is nested too deeply (an event is one flat JSON object)") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise FrameError("bad_json", f"frame is not valid JSON: {exc}") from None
     if not isinstance(frame, dict):
@@ -118,15 +131,32 @@ def _short_str(v) -> bool:
     return isinstance(v, str) and len(v) <= MAX_SHORT_TEXT
 
 
+def _count(v) -> bool:
+    return type(v) is int and 0 <= v <= MAX_CHARS
+
+
+def _shown(v) -> str:
+    """A short rendering of a refused value for the reason (never fails, whatever its depth)."""
+    if isinstance(v, dict | list):
+        return f"a JSON {'object' if isinstance(v, dict) else 'array'} of {len(v)} items"
+    try:
+        return json.dumps(v)[:40]
+    except (ValueError, RecursionError, OverflowError):
+        return type(v).__name__
+
+
 def _enum(values):
     return lambda v: v in values if isinstance(v, str) else False
 
 
-_NONNEG_INT = (lambda v: _is_int(v) and v >= 0, "a non-negative integer")
-_INT = (_is_int, "an integer")
+_NONNEG_INT = (_count, f"an integer from 0 to {MAX_CHARS}")
+_INT = (lambda v: _is_int(v) and -MAX_CHARS <= v <= MAX_CHARS, f"an integer from -{MAX_CHARS} to {MAX_CHARS}")
 _BOOL = (lambda v: type(v) is bool, "true or false")
 _FIELD = (_short_str, f"an editor name (string of at most {MAX_SHORT_TEXT} characters)")
-_REF = (lambda v: _short_str(v) or _is_int(v), "a reference id")
+_REF = (
+    lambda v: _short_str(v) or (_is_int(v) and 0 <= v <= MAX_REF_ID),
+    f"a reference id (text of at most {MAX_SHORT_TEXT} characters, or an integer from 0 to {MAX_REF_ID})",
+)
 
 # kind -> {field: (check, description, required)}; "trusted" is optional everywhere.
 _CLIP = {
@@ -189,20 +219,20 @@ def event_problem(ev) -> str | None:
         return f"an event must be a JSON object, got {type(ev).__name__}"
     seq = ev.get("seq")
     if type(seq) is not int or not 1 <= seq <= MAX_SEQ:
-        return f"seq must be a positive integer, got {json.dumps(seq)[:40]}"
+        return f"seq must be a positive integer up to {MAX_SEQ}, got {_shown(seq)}"
     t = ev.get("t")
-    if not ((type(t) is float or type(t) is int) and 0 <= t < math.inf):  # NaN fails the comparison
-        return f"t must be a non-negative number of ms, got {json.dumps(t)[:40]}"
+    if not ((type(t) is float or type(t) is int) and 0 <= t <= MAX_T_MS):  # NaN fails the comparison
+        return f"t must be a non-negative number of ms, at most {MAX_T_MS} (7 days), got {_shown(t)}"
     kind = ev.get("k")
     allowed = _ALLOWED.get(kind) if type(kind) is str else None
     if allowed is None:
-        return f"unknown kind {json.dumps(kind)[:40]}"
+        return f"unknown kind {_shown(kind)}"
     if not ev.keys() <= allowed:
         if kind == "key":
             for name in CHARACTER_FIELDS:
                 if name in ev:
                     return f"key events must not carry the character typed (field {name!r} refused)"
-        return f"unexpected field {sorted(ev.keys() - allowed)[0]!r} on a {kind} event"
+        return f"unexpected field {_shown(sorted(ev.keys() - allowed)[0])} on a {kind} event"
     if "trusted" in ev and type(ev["trusted"]) is not bool:
         return "field 'trusted' must be true or false"
     for name, ok, what, required in _CHECKS[kind]:
@@ -211,8 +241,21 @@ def event_problem(ev) -> str | None:
             if required:
                 return f"missing field {name!r} ({what})"
         elif not ok(v):
-            return f"field {name!r} must be {what}, got {json.dumps(v)[:40]}"
+            return f"field {name!r} must be {what}, got {_shown(v)}"
+        elif type(v) is str:
+            problem = text_problem(v)
+            if problem is not None:  # a lone surrogate or NUL: no database stores it, no page shows it
+                return f"field {name!r} {problem}"
     return None
+
+
+def _raw(ev) -> str:
+    """The refused event as it came, for the quarantine (ASCII JSON: lone surrogates escaped)."""
+    try:
+        return json.dumps(ev)
+    except (ValueError, RecursionError, OverflowError):
+        problem = json_problem(ev) or "it cannot be written back as JSON"
+        return json.dumps({"unreadable": problem})
 
 
 def events_validate(events: list) -> tuple[list[tuple[int, float, str, dict]], list[Quarantined]]:
@@ -229,7 +272,7 @@ def events_validate(events: list) -> tuple[list[tuple[int, float, str, dict]], l
         if problem is not None:
             seq = ev.get("seq") if type(ev) is dict else None
             seq = seq if type(seq) is int and abs(seq) <= MAX_SEQ else None
-            bad.append(Quarantined(seq=seq, raw=json.dumps(ev), reason=problem))
+            bad.append(Quarantined(seq=seq, raw=_raw(ev), reason=problem))
             continue
         data = dict(ev)
         seq = data.pop("seq")
@@ -243,12 +286,39 @@ def events_validate(events: list) -> tuple[list[tuple[int, float, str, dict]], l
 # --- Sessions ----------------------------------------------------------------------------
 
 
+def in_flight_allowance() -> int:
+    """How many seqs past the highest one received a submit's final seq may name: the frames a
+    page can still hold unacknowledged when it submits."""
+    return settings.TELEMETRY_IN_FLIGHT_EVENTS
+
+
+def late_events_wait_s() -> float:
+    """How long a closed session waits for the events its final seq says are still coming."""
+    return settings.TELEMETRY_LATE_EVENTS_WAIT_S
+
+
+def final_seq_bound(*, session: EditorSession, final_seq) -> int | None:
+    """The final seq to record for a closing session: None unless a positive integer, and never
+    past the highest seq the session received plus what can still be in flight (a client cannot
+    keep a session, and its signal refreshes, open by naming seq 2**31 or 2**63)."""
+    if type(final_seq) is not int or final_seq < 1:
+        return None
+    received = [
+        EditorSession.objects.filter(pk=session.pk).values_list("contiguous_upto", flat=True).first() or 0,
+        Event.objects.filter(session=session).aggregate(m=Max("seq"))["m"] or 0,
+        QuarantinedEvent.objects.filter(session=session).aggregate(m=Max("seq"))["m"] or 0,
+    ]
+    return min(final_seq, max(received) + in_flight_allowance(), MAX_SEQ)
+
+
 def session_accepts_events(session: EditorSession) -> bool:
     """Open sessions take events; a closed one only while events up to its final seq are missing
-    (the page was submitted before its last frames were acknowledged)."""
+    (the page was submitted before its last frames were acknowledged), for a bounded wait."""
     if session.closed_at is None:
         return True
-    return session.final_seq is not None and session.contiguous_upto < session.final_seq
+    if session.final_seq is None or session.contiguous_upto >= session.final_seq:
+        return False
+    return timezone.now() - session.closed_at < timedelta(seconds=late_events_wait_s())
 
 
 # --- The write ---------------------------------------------------------------------------
@@ -372,12 +442,22 @@ def frames_ingest(*, frames: list[tuple[EditorSession, list]]) -> list[IngestRes
                 rows_out.append((key, seq, t, kind, data))
                 seqs.add(seq)
             for q in bad:
-                quarantine.append(QuarantinedEvent(session_id=session.pk, seq=q.seq, raw=q.raw, reason=q.reason))
+                quarantine.append(
+                    QuarantinedEvent(
+                        session_id=session.pk,
+                        seq=q.seq,
+                        raw=q.raw,
+                        digest=hashlib.sha256(q.raw.encode()).hexdigest(),
+                        reason=q.reason,
+                    )
+                )
                 if q.seq is not None:
                     seqs.add(q.seq)
         sql.insert_rows(cursor, rows_out, now_db)
         if quarantine:
-            QuarantinedEvent.objects.bulk_create(quarantine)
+            # A resent bad event is kept once (per session and seq, or per identical content when it
+            # has no seq) and still reported in every answer.
+            QuarantinedEvent.objects.bulk_create(quarantine, ignore_conflicts=True)
 
         # Only a batch that brings a session's next seq can move its point.
         moving = [key for key, seqs in arriving.items() if state[key][0] + 1 in seqs]
@@ -409,7 +489,7 @@ def frames_ingest(*, frames: list[tuple[EditorSession, list]]) -> list[IngestRes
             cursor.executemany(sql.advance, advances)
 
     results: list[IngestResult | Exception] = []
-    late = {}
+    late = set()
     for key, (session, rows, bad) in zip(keys, prepared, strict=True):
         if key not in state:
             results.append(EditorSession.DoesNotExist(f"editor session {session.pk} is gone"))
@@ -418,10 +498,11 @@ def frames_ingest(*, frames: list[tuple[EditorSession, list]]) -> list[IngestRes
         session.contiguous_upto = upto
         results.append(IngestResult(upto=upto, stored=len(rows), quarantined=bad, was_closed=closed_at is not None))
         if closed_at is not None and rows:
-            late[key] = session
-    for session in late.values():
-        # Late events after submit: the annotation's signals were computed without them.
-        signals_refresh_for_session(session=session)
+            late.add(session.annotation_id)
+    for annotation_id in late:
+        # Late events after submit: the annotation's signals were computed without them. Recomputed
+        # by the refresher's own thread, at most once per interval: never on this shared write path.
+        refresh.schedule(annotation_id=annotation_id)
     return results
 
 

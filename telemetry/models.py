@@ -59,11 +59,21 @@ class QuarantinedEvent(models.Model):
     session = models.ForeignKey(EditorSession, on_delete=models.CASCADE, related_name="quarantined")
     seq = models.IntegerField(null=True, blank=True)
     raw = models.TextField()
+    # sha256 of raw: an event without a usable seq is kept once per identical content.
+    digest = models.CharField(max_length=64, default="", blank=True)
     reason = models.TextField()
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "seq"], condition=models.Q(seq__isnull=False), name="quarantine_once_per_seq"
+            ),
+            models.UniqueConstraint(
+                fields=["session", "digest"], condition=models.Q(seq__isnull=True), name="quarantine_once_per_content"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Quarantined {self.session_id}#{self.seq}: {self.reason[:60]}"

@@ -1,9 +1,14 @@
 """Telemetry reads: revision replay and the evidence shown to reviewers and exports."""
 
+import logging
+
+from annotations.inputs import text_repair
 from annotations.models import Annotation
 from telemetry.models import AnnotationSignals, Event
 from telemetry.signals import signals_evaluate, signals_split
 from telemetry.textdiff import text_diff
+
+logger = logging.getLogger(__name__)
 
 
 def revision_replay(*, annotation: Annotation) -> list[dict]:
@@ -23,7 +28,9 @@ def revision_replay(*, annotation: Annotation) -> list[dict]:
         text = data.get("text")
         if not isinstance(text, str):
             continue
-        field = str(data.get("field", ""))
+        # Snapshots stored before their entrance refused lone surrogates and NULs: shown repaired.
+        text = text_repair(text)
+        field = text_repair(str(data.get("field", "")))
         diff = [{"op": op, "text": part} for op, part in text_diff(previous.get(field, ""), text)]
         previous[field] = text
         replay.append(
@@ -32,7 +39,7 @@ def revision_replay(*, annotation: Annotation) -> list[dict]:
                 "session": session_numbers.setdefault(session_id, len(session_numbers) + 1),
                 "t": t,
                 "field": field,
-                "why": data.get("why", ""),
+                "why": text_repair(str(data.get("why", ""))),
                 "text": text,
                 "diff": diff,
                 "inserted": sum(len(d["text"]) for d in diff if d["op"] == "insert"),
@@ -55,19 +62,33 @@ def export_provenance(*, annotations: list) -> dict:
 
 
 def review_evidence(*, annotation: Annotation) -> dict:
-    """Signals, flags and the revision replay of one annotation, for the review console."""
+    """Signals, flags and the revision replay of one annotation, for the review console. A part
+    that cannot be computed is left out and "failure" says why, for the reviewer to see."""
+    failures = []
+    features, undefined, flags, event_count = {}, {}, [], None
     row = AnnotationSignals.objects.filter(annotation=annotation).first()
-    if row is not None:
-        features, undefined = signals_split(row)
-        flags, event_count = row.flags, row.event_count
-    else:  # not stored yet (still a draft, or submitted before telemetry existed): compute, don't store
-        computed = signals_evaluate(annotation=annotation)
-        features, undefined = computed["features"], computed["undefined"]
-        flags, event_count = computed["flags"], computed["event_count"]
+    try:
+        if row is not None:
+            features, undefined = signals_split(row)
+            flags, event_count = row.flags, row.event_count
+        else:  # not stored yet (still a draft, or submitted before telemetry existed): compute, don't store
+            computed = signals_evaluate(annotation=annotation)
+            features, undefined = computed["features"], computed["undefined"]
+            flags, event_count = computed["flags"], computed["event_count"]
+    except Exception as exc:  # evidence is an aid: the review itself must stay possible
+        logger.exception("signals of annotation %s could not be computed", annotation.pk)
+        failures.append(f"Signals could not be computed from the stored events ({type(exc).__name__}: {exc}).")
+    try:
+        replay = revision_replay(annotation=annotation)
+    except Exception as exc:
+        logger.exception("revision replay of annotation %s could not be built", annotation.pk)
+        failures.append(f"The revision replay could not be built ({type(exc).__name__}: {exc}).")
+        replay = []
     return {
         "signals": features,
         "flags": flags,
         "undefined": undefined,
-        "replay": revision_replay(annotation=annotation),
+        "replay": replay,
         "event_count": event_count,
+        "failure": text_repair(" ".join(failures)),
     }

@@ -85,12 +85,17 @@ def annotation_signals_compute(*, annotation: Annotation) -> AnnotationSignals:
     return AnnotationSignals.objects.get(annotation=annotation)
 
 
-def signals_refresh_for_session(*, session: EditorSession) -> AnnotationSignals | None:
-    """Recompute after events reached this session, if its annotation is already submitted."""
-    annotation = Annotation.objects.select_related("task__project").get(pk=session.annotation_id)
-    if annotation.state != Annotation.State.SUBMITTED:
+def signals_refresh_for_annotation(*, annotation_id: int) -> AnnotationSignals | None:
+    """Recompute after late events, if the annotation is (still there and) submitted."""
+    annotation = Annotation.objects.select_related("task__project").filter(pk=annotation_id).first()
+    if annotation is None or annotation.state != Annotation.State.SUBMITTED:
         return None
     return annotation_signals_compute(annotation=annotation)
+
+
+def signals_refresh_for_session(*, session: EditorSession) -> AnnotationSignals | None:
+    """Recompute after events reached this session, if its annotation is already submitted."""
+    return signals_refresh_for_annotation(annotation_id=session.annotation_id)
 
 
 def signals_split(row: AnnotationSignals) -> tuple[dict, dict]:

@@ -214,6 +214,12 @@ SPECTACULAR_SETTINGS = {
 TELEMETRY_MAX_EVENTS_PER_FRAME = 500
 TELEMETRY_MAX_FRAME_BYTES = 256 * 1024
 TELEMETRY_RATE_LIMIT_FRAMES_PER_S = env.float("TELEMETRY_RATE_LIMIT_FRAMES_PER_S", default=40.0)
+# A submit's final seq may name at most this many seqs past the highest one received (what a page
+# can still hold unacknowledged), and the closed session waits this long for them.
+TELEMETRY_IN_FLIGHT_EVENTS = 8 * TELEMETRY_MAX_EVENTS_PER_FRAME
+TELEMETRY_LATE_EVENTS_WAIT_S = 600
+# Late events recompute an annotation's signals at most once per this many seconds (off the ingest path).
+TELEMETRY_SIGNALS_REFRESH_INTERVAL_S = 10.0
 
 LOGGING = {
     "version": 1,

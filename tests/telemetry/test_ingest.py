@@ -153,7 +153,7 @@ def test_a_closed_session_takes_events_only_while_its_final_seq_is_owed(session)
     assert session.contiguous_upto == 4 and not ingest.session_accepts_events(session)
 
 
-def test_late_events_after_submit_refresh_the_annotations_signals(session):
+def test_late_events_after_submit_refresh_the_annotations_signals(session, refresher):
     from annotations.models import Annotation
     from telemetry.models import AnnotationSignals
     from telemetry.services import editor_sessions_finish
@@ -166,6 +166,7 @@ def test_late_events_after_submit_refresh_the_annotations_signals(session):
     assert AnnotationSignals.objects.get(annotation_id=session.annotation_id).event_count == 2
     session.refresh_from_db()
     ingest.events_ingest(session=session, events=[key(3), key(4)])
+    assert refresher.run_due() == 1  # the refresh was scheduled by the ingest, not run inside it
     assert AnnotationSignals.objects.get(annotation_id=session.annotation_id).event_count == 4
 
 

@@ -58,7 +58,7 @@ def test_signals_are_computed_when_the_annotation_is_submitted(project, annotato
     assert annotation.state == Annotation.State.SUBMITTED
 
 
-def test_late_events_recompute_the_signals(project, annotator, django_capture_on_commit_callbacks):
+def test_late_events_recompute_the_signals(project, annotator, django_capture_on_commit_callbacks, refresher):
     """The page was submitted while its last frame (the paste) was still unacknowledged."""
     annotation = start(project, annotator)
     session = editor_session_open(annotation=annotation, user=annotator)
@@ -73,7 +73,8 @@ def test_late_events_recompute_the_signals(project, annotator, django_capture_on
     assert "paste_dominant" not in {flag["flag"] for flag in row.flags}
 
     session.refresh_from_db()
-    ingest(session, wire[3:])  # the late frame reaches the closed session: ingest refreshes the signals
+    ingest(session, wire[3:])  # the late frame reaches the closed session: ingest schedules a refresh
+    assert refresher.run_due() == 1
 
     row.refresh_from_db()
     assert row.event_count == 6
@@ -159,7 +160,8 @@ def test_review_evidence_hook(project, annotator, django_capture_on_commit_callb
     submit(annotation, "The red car is.", len(wire), django_capture_on_commit_callbacks)
 
     evidence = hooks.call_first("review_evidence", annotation=annotation)
-    assert set(evidence) == {"signals", "flags", "undefined", "replay", "event_count"}
+    assert set(evidence) == {"signals", "flags", "undefined", "replay", "event_count", "failure"}
+    assert evidence["failure"] == ""
     assert evidence["event_count"] == 44
     assert evidence["flags"] == []
     assert evidence["signals"]["revision_ratio"] == pytest.approx(1 / 16)
