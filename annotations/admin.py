@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import widgets
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
@@ -22,6 +23,15 @@ class ProjectScopedAdmin(admin.ModelAdmin):
 
     def _ids(self, request):
         return access.project_ids(request.user, access.MANAGE)
+
+    def get_list_filter(self, request):
+        """Filters on a relation offer only the values of the admin's own rows (never every project)."""
+        scoped = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and get_fields_from_path(self.model, entry)[-1].is_relation:
+                entry = (entry, admin.RelatedOnlyFieldListFilter)
+            scoped.append(entry)
+        return scoped
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -103,7 +113,6 @@ class ProjectAdmin(ProjectScopedAdmin):
     list_filter = ["kind", "phase", "telemetry_enabled", "is_active"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
-    exclude = ["members"]
     inlines = [MembershipInline, GuidelineInline]
     actions = ["import_tasks_action"]
     change_form_template = "admin/annotations/project/change_form.html"

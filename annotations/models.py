@@ -48,7 +48,6 @@ class Project(models.Model):
     show_exemplars = models.BooleanField(default=False, help_text="Show anonymised exemplary work next to tasks.")
     # Per-project overrides of telemetry flag thresholds, e.g. {"paste_dominant": 0.6}.
     flag_thresholds = models.JSONField(default=dict, blank=True)
-    members = models.ManyToManyField(User, blank=True, related_name="projects")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -307,12 +306,17 @@ class Adjudication(models.Model):
 
 
 class Export(models.Model):
-    """Remembers exactly which annotations it held, so outcomes can flow back."""
+    """Remembers exactly which annotations it held, so outcomes can flow back; and which filters chose
+    them, with how many annotations each reason left out, so it is known what was left out and why."""
 
     class Format(models.TextChoices):
         JSONL = "jsonl", "JSON lines"
         CSV = "csv", "CSV"
         TRL = "trl", "TRL preference pairs"
+
+    class State(models.TextChoices):
+        READY = "ready", "Ready to download"
+        FAILED = "failed", "Failed while streaming"
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="exports")
@@ -321,6 +325,12 @@ class Export(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     annotation_count = models.PositiveIntegerField(default=0)
     annotations = models.ManyToManyField(Annotation, through="ExportItem", related_name="exports")
+    # The cleaned filters (annotations/services/io_export.py export_filters_clean), defaults included.
+    filters = models.JSONField(default=dict, blank=True)
+    # {reason: how many submitted annotations it left out}, each annotation under its first reason.
+    left_out = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.READY)
+    failure = models.TextField(blank=True, help_text="Why the last download failed (empty once one completes).")
 
     class Meta:
         ordering = ["-created_at"]
@@ -330,9 +340,21 @@ class Export(models.Model):
 
 
 class ExportItem(models.Model):
+    """One annotation an export holds, at its version, with the review status it was chosen under."""
+
+    class ReviewStatus(models.TextChoices):
+        UNREVIEWED = "unreviewed", "Unreviewed"
+        ACCEPTED = "accepted", "Accepted"
+        REVISE = "revise", "Sent back for revision"
+        REJECTED = "rejected", "Rejected"
+
     export = models.ForeignKey(Export, on_delete=models.CASCADE, related_name="items")
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="export_items")
     annotation_version = models.PositiveIntegerField(default=1)
+    review_status = models.CharField(max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.UNREVIEWED)
+    # The verdicts of that version's reviews, oldest first, and their weighted score (rubric weights).
+    review_verdicts = models.JSONField(default=list, blank=True)
+    review_score = models.FloatField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["export", "annotation"], name="export_item_unique")]
