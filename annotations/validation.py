@@ -2,15 +2,52 @@
 
 Raises ValidationError with a message per field ("text", "label", "dimensions.accuracy", ...)
 so a screen can show each error beside its field and keep everything else that was typed.
+
+`result_storable_errors` is the part a draft must pass too: a value that cannot be stored or shown
+(a lone surrogate, a NUL, NaN or 1e400, an integer past 64 bits, nesting too deep), judged by
+annotations.inputs and named by the field it sits in.
 """
 
 from django.core.exceptions import ValidationError
 
+from annotations.inputs import MAX_DEPTH, json_problem, text_problem
 from annotations.models import Project
 
 CHOICES = ("a", "b", "tie")
 STRENGTHS = {1: "slightly better", 2: "clearly better", 3: "much better"}
 MAX_TEXT = 50_000
+
+
+def _storable(value, *, field: str, depth: int) -> str | None:
+    """Why the value of this field cannot be stored or shown, as a sentence naming the field, or None."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        return f"{field.capitalize()} {problem}." if problem else None
+    problem = json_problem(value, max_depth=MAX_DEPTH - depth)
+    return f"{field}: {problem}." if problem else None
+
+
+def result_storable_errors(result: dict) -> dict[str, str]:
+    """{field: why it cannot be stored} for a result (or a draft); {} when every value can be.
+    Comparison dimensions are named one by one ("dimensions.accuracy"), as the screens show them."""
+    errors: dict[str, str] = {}
+    for key, value in result.items():
+        if not isinstance(key, str) or text_problem(key):
+            errors["result"] = "A field name of the result is not text that can be stored."
+            continue
+        if key == "dimensions" and isinstance(value, dict):
+            for dim, pref in value.items():
+                if not isinstance(dim, str) or text_problem(dim):
+                    errors["dimensions"] = "A dimension name is not text that can be stored."
+                    continue
+                problem = _storable(pref, field=f"dimensions.{dim}", depth=2)
+                if problem:
+                    errors[f"dimensions.{dim}"] = problem
+            continue
+        problem = _storable(value, field=key, depth=1)
+        if problem:
+            errors[key] = problem
+    return errors
 
 
 def _text(value, *, field: str, required: bool, errors: dict) -> str:
@@ -40,7 +77,7 @@ def _preference(value, *, field: str, errors: dict) -> dict | None:
     strength = value.get("strength")
     try:
         strength = int(strength)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         strength = None
     if strength not in STRENGTHS:
         errors[field] = "Say how much better: 1 slightly, 2 clearly, 3 much."
@@ -52,6 +89,9 @@ def result_validate(*, project: Project, result) -> dict:
     """Return the clean result, or raise ValidationError naming every bad field."""
     if not isinstance(result, dict):
         raise ValidationError({"result": "The result must be a JSON object."})
+    unstorable = result_storable_errors(result)
+    if unstorable:  # judged before the kind's rules, which would quote the bad values back
+        raise ValidationError(unstorable)
     errors: dict[str, str] = {}
     clean: dict = {}
     if project.kind == Project.Kind.WRITE:

@@ -7,9 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotations import hooks
+from annotations.inputs import text_problem
 from annotations.models import Annotation, AnnotationVersion, Assignment, Project
 from annotations.services.routing import assignment_release
-from annotations.validation import result_validate
+from annotations.validation import result_storable_errors, result_validate
 
 
 def annotation_start(*, assignment: Assignment) -> Annotation:
@@ -37,6 +38,9 @@ def annotation_save_draft(*, annotation: Annotation, result: dict, active_second
         raise ValidationError({"result": "This annotation is already submitted."})
     if not isinstance(result, dict):
         raise ValidationError({"result": "The result must be a JSON object."})
+    unstorable = result_storable_errors(result)  # a draft may be incomplete, never unstorable
+    if unstorable:
+        raise ValidationError(unstorable)
     annotation.result = result
     fields = ["result"]
     if active_seconds is not None:
@@ -105,15 +109,24 @@ def _claim_check(*, annotation: Annotation, now) -> None:
         )
 
 
+MAX_SKIP_REASON = 2000
+
+
 def assignment_skip(*, assignment: Assignment, reason: str) -> Assignment:
     """Give a task back with a reason; it is never offered to this person again."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"skip_reason": "Say why you are skipping this task."})
+    if len(reason) > MAX_SKIP_REASON:
+        raise ValidationError(
+            {"skip_reason": f"The reason is {len(reason):,} characters; the limit is {MAX_SKIP_REASON:,}."}
+        )
+    if problem := text_problem(reason):
+        raise ValidationError({"skip_reason": f"The reason {problem}."})
     if assignment.state != Assignment.State.ACTIVE:
         raise ValidationError({"skip_reason": f"This assignment is {assignment.state}, not active."})
     with transaction.atomic():
-        Assignment.objects.filter(pk=assignment.pk).update(skip_reason=reason[:2000])
+        Assignment.objects.filter(pk=assignment.pk).update(skip_reason=reason)
         assignment_release(assignment=assignment, state=Assignment.State.SKIPPED)
-        assignment.skip_reason = reason[:2000]
+        assignment.skip_reason = reason
     return assignment
