@@ -1,30 +1,20 @@
 """REST API: thin views over selectors and services."""
 
-from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
-from django.core.handlers.asgi import ASGIRequest
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, ParseError, PermissionDenied
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations import access, roles
-from annotations.models import Annotation, Assignment, Export, OutcomeReport, Project
+from annotations.models import Annotation, Assignment, Project
 from annotations.selectors_work import assignment_for_work
-from annotations.services.io import (
-    EXPORT_FORMATS,
-    export_create,
-    export_stream,
-    outcome_report_create,
-    tasks_import,
-)
+from annotations.services.io import tasks_import
 from annotations.services.io_import import RowInvalid, json_list_items
 from annotations.services.routing import assignment_next, assignment_release
 from annotations.services.work import annotation_save_draft, annotation_start, annotation_submit
@@ -266,119 +256,3 @@ class ProjectTasksImportView(APIView):
             "errors": [{"item": e.line, "reason": e.reason} for e in report.errors],
         }
         return Response(body, status=status.HTTP_201_CREATED if report.created else status.HTTP_200_OK)
-
-
-class IgnoreFormatOverride(DefaultContentNegotiation):
-    """?format= names the export format here, not a DRF renderer."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
-EXPORT_MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv", "trl": "application/x-ndjson"}
-
-
-async def _async_pieces(pieces):
-    """Serve a sync generator to an ASGI server piece by piece (Django would otherwise read it all
-    into memory first); every step runs on the request's sync thread and DB connection."""
-    step = sync_to_async(next, thread_sensitive=True)
-    while (piece := await step(pieces, None)) is not None:
-        yield piece
-
-
-class ProjectExportView(APIView):
-    """Stream the project's submitted annotations; the export is recorded (see /api/exports/{uid}/)."""
-
-    permission_classes = [IsProjectAdmin]
-    content_negotiation_class = IgnoreFormatOverride
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), description="jsonl (default), csv or trl")
-        ],
-        responses={(200, "application/x-ndjson"): OpenApiTypes.STR, 400: ErrorsSerializer, 404: ErrorsSerializer},
-    )
-    def get(self, request, project_id: int):
-        project = _project_or_404(project_id, request.user)
-        fmt = request.query_params.get("format", "jsonl")
-        try:
-            export = export_create(project=project, fmt=fmt, user=request.user)
-        except ValidationError as exc:
-            return Response(
-                {"detail": "; ".join(m for ms in exc.message_dict.values() for m in ms), "errors": exc.message_dict},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        pieces = export_stream(export=export)
-        if isinstance(request._request, ASGIRequest):
-            pieces = _async_pieces(pieces)
-        response = StreamingHttpResponse(pieces, content_type=EXPORT_MEDIA[fmt] + "; charset=utf-8")
-        extension = "csv" if fmt == "csv" else "jsonl"
-        response["Content-Disposition"] = f'attachment; filename="{project.slug}-{fmt}-{export.uid}.{extension}"'
-        response["X-Export-Uid"] = str(export.uid)
-        response["X-Export-Count"] = str(export.annotation_count)
-        response["X-Export-Skipped-Ties"] = str(export.skipped_ties)
-        return response
-
-
-class OutcomeSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = OutcomeReport
-        fields = ["id", "metric", "value", "baseline", "notes", "reported_by", "created_at"]
-        read_only_fields = ["id", "reported_by", "created_at"]
-
-
-class ExportSerializer(serializers.ModelSerializer):
-    project = serializers.IntegerField(source="project_id", read_only=True)
-    outcomes = OutcomeSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Export
-        fields = ["uid", "project", "format", "annotation_count", "created_by", "created_at", "outcomes"]
-
-
-def _export_or_404(uid) -> Export:
-    export = Export.objects.filter(uid=uid).select_related("project").first()
-    if export is None:
-        raise NotFound("No such export.")
-    return export
-
-
-class ExportDetailView(APIView):
-    """What an export held (its count) and the outcomes reported against it."""
-
-    permission_classes = [IsProjectAdmin]
-
-    @extend_schema(responses={200: ExportSerializer, 404: ErrorsSerializer})
-    def get(self, request, uid):
-        return Response(ExportSerializer(_export_or_404(uid)).data)
-
-
-class ExportOutcomesView(APIView):
-    """Report a model result (metric, value, baseline, notes) against an export, or list them."""
-
-    permission_classes = [IsProjectAdmin]
-
-    @extend_schema(responses={200: OutcomeSerializer(many=True), 404: ErrorsSerializer})
-    def get(self, request, uid):
-        export = _export_or_404(uid)
-        return Response(OutcomeSerializer(export.outcomes.order_by("created_at", "id"), many=True).data)
-
-    @extend_schema(request=OutcomeSerializer, responses={201: OutcomeSerializer, 400: ErrorsSerializer})
-    def post(self, request, uid):
-        export = _export_or_404(uid)
-        data = request.data if isinstance(request.data, dict) else {}
-        try:
-            outcome = outcome_report_create(
-                export=export,
-                metric=data.get("metric"),
-                value=data.get("value"),
-                baseline=data.get("baseline"),
-                notes=data.get("notes", ""),
-                user=request.user,
-            )
-        except ValidationError as exc:
-            return Response(
-                {"detail": "The outcome is not valid; see errors by field.", "errors": exc.message_dict},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        return Response(OutcomeSerializer(outcome).data, status=status.HTTP_201_CREATED)

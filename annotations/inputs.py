@@ -12,6 +12,8 @@ none of them raises anything but `InputError` (a ValueError), whatever it is giv
   integer error.
 - `integer_check`: one integer from a query string or form field (`²` passes str.isdigit() but not
   int(); ids past 2**63 overflow every database column).
+- `number_check` / `boolean_check`: one finite number or one yes/no from a JSON body, form field or
+  command line (`1e400`, `nan` and `'²'` are refused by name; `"true"`/`"false"` are taken from forms).
 - `web_url`: a reference URL as it may be linked (http and https only, never javascript: or data:).
 """
 
@@ -149,3 +151,45 @@ def web_url(url) -> str:
     if text_problem(url) or any(c in url for c in "\r\n\t"):
         return ""
     return url if url.lower().startswith(("https://", "http://")) else ""
+
+
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")  # ASCII only, as _DIGITS
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+def _shown(raw) -> str:
+    text = repr(raw)
+    return text if len(text) <= 32 else text[:30] + "…"
+
+
+def number_check(raw, *, field: str, minimum: float | None = None, maximum: float | None = None) -> float:
+    """A finite number given as a JSON number or as text, within [minimum, maximum] when given."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise InputError(f"{field} must be a number, not {_shown(raw)}.")
+    if isinstance(raw, str) and not _NUMBER.fullmatch(raw.strip()):
+        if raw.strip().lower().lstrip("+-") in {"nan", "inf", "infinity"}:
+            raise InputError(f"{field} must be a finite number.")
+        raise InputError(f"{field} must be a number, not {_shown(raw)}.")
+    try:
+        value = float(raw)
+    except (OverflowError, ValueError):  # an integer too large for a float
+        raise InputError(f"{field} must be a finite number.") from None
+    if not math.isfinite(value):
+        raise InputError(f"{field} must be a finite number.")
+    if minimum is not None and maximum is not None and not minimum <= value <= maximum:
+        raise InputError(f"{field} must be between {minimum:g} and {maximum:g}, not {value}.")
+    if minimum is not None and value < minimum:
+        raise InputError(f"{field} must be at least {minimum:g}, not {value}.")
+    if maximum is not None and value > maximum:
+        raise InputError(f"{field} must be at most {maximum:g}, not {value}.")
+    return value
+
+
+def boolean_check(raw, *, field: str) -> bool:
+    """true or false: a JSON boolean, or from a form or command line one of true/false, 1/0, yes/no, on/off."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
+        return raw.strip().lower() in _TRUE
+    raise InputError(f"{field} must be true or false, not {_shown(raw)}.")

@@ -1,7 +1,6 @@
 """REST for the loop, import, export and outcomes: who may do what, and what they get back."""
 
 import datetime as dt
-import json
 
 import pytest
 from django.utils import timezone
@@ -9,7 +8,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from annotations import roles
-from annotations.models import Annotation, Assignment, Export, ExportItem, OutcomeReport, Task
+from annotations.models import Annotation, Assignment, Task
 
 
 @pytest.fixture
@@ -190,100 +189,7 @@ def test_only_project_admins_import(api, request, who, make_project):
     assert not Task.objects.filter(project=project).exists()
 
 
-# --- export and outcomes -----------------------------------------------------------------------
-
-
-def _submitted_project(api, users, make_project, kind="write"):
-    project = make_project(kind, members=users, tasks=2, overlap=len(users))
-    result = {
-        "write": {"text": "An answer."},
-        "compare": {
-            "dimensions": {"accuracy": {"choice": "a", "strength": 2}, "helpfulness": {"choice": "a", "strength": 1}},
-            "overall": {"choice": "a", "strength": 2},
-            "rationale": "A is right.",
-        },
-    }[kind]
-    for user in users:
-        claim = _claim(api, user, project)
-        api.post(f"/api/tasks/{claim['task_id']}/annotations/", {"result": result}, format="json")
-    return project
-
-
-def test_project_admin_streams_the_jsonl_export_and_it_is_recorded(
-    api, annotator, other_annotator, project_admin, make_project
-):
-    project = _submitted_project(api, [annotator, other_annotator], make_project)
-    response = _as(api, project_admin).get(f"/api/projects/{project.pk}/export/?format=jsonl")
-    assert response.status_code == 200
-    assert response.streaming
-    assert response["Content-Type"].startswith("application/x-ndjson")
-    rows = [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
-    assert sorted(r["annotator_id"] for r in rows) == sorted([annotator.pk, other_annotator.pk])
-    export = Export.objects.get(uid=response["X-Export-Uid"])
-    assert export.annotation_count == 2 and export.created_by == project_admin
-    assert set(ExportItem.objects.filter(export=export).values_list("annotation_id", flat=True)) == {
-        r["annotation_id"] for r in rows
-    }
-    csv_response = api.get(f"/api/projects/{project.pk}/export/?format=csv")
-    lines = b"".join(csv_response.streaming_content).decode().splitlines()
-    assert lines[0].startswith("annotation_id,task_id,task_external_id,annotator_id")
-    assert len(lines) == 3
-
-
-def test_export_refuses_an_unknown_format_and_trl_for_a_write_project(api, project_admin, make_project):
-    project = make_project(tasks=0, slug="essays")
-    response = _as(api, project_admin).get(f"/api/projects/{project.pk}/export/?format=xml")
-    assert response.status_code == 400
-    assert response.json()["detail"] == "Unknown format 'xml'; use one of jsonl, csv, trl."
-    response = api.get(f"/api/projects/{project.pk}/export/?format=trl")
-    assert response.status_code == 400
-    assert "compare project; essays is a write project" in response.json()["detail"]
-    assert not Export.objects.exists()
-
-
-@pytest.mark.parametrize("who", ["annotator", "reviewer"])
-def test_only_project_admins_export(api, request, who, make_project):
-    user = request.getfixturevalue(who)
-    project = make_project(members=[user], tasks=1)
-    assert _as(api, user).get(f"/api/projects/{project.pk}/export/").status_code == 403
-    assert not Export.objects.exists()
-
-
-def test_outcomes_are_reported_against_an_export_and_listed(api, annotator, project_admin, make_project):
-    project = _submitted_project(api, [annotator], make_project, kind="compare")
-    response = _as(api, project_admin).get(f"/api/projects/{project.pk}/export/?format=trl")
-    uid = response["X-Export-Uid"]
-    b"".join(response.streaming_content)
-    url = f"/api/exports/{uid}/outcomes/"
-    created = api.post(
-        url, {"metric": "rm_accuracy", "value": 0.71, "baseline": 0.64, "notes": "held-out"}, format="json"
-    )
-    assert created.status_code == 201
-    assert created.json()["metric"] == "rm_accuracy" and created.json()["reported_by"] == project_admin.pk
-    bad = api.post(url, {"metric": " ", "value": "good", "baseline": "nan"}, format="json")
-    assert bad.status_code == 400
-    assert bad.json()["errors"] == {
-        "metric": ["metric is required (e.g. 'reward_model_accuracy')."],
-        "value": ["value must be a number, not 'good'."],
-        "baseline": ["baseline must be a finite number."],
-    }
-    listed = api.get(url).json()
-    assert [(o["metric"], o["value"], o["baseline"]) for o in listed] == [("rm_accuracy", 0.71, 0.64)]
-    detail = api.get(f"/api/exports/{uid}/").json()
-    assert detail["annotation_count"] == 1 and detail["format"] == "trl"
-    assert api.get("/api/exports/00000000-0000-0000-0000-000000000000/outcomes/").status_code == 404
-
-
-@pytest.mark.parametrize("who", ["annotator", "reviewer"])
-def test_only_project_admins_see_or_report_outcomes(api, request, who, project_admin, make_project):
-    user = request.getfixturevalue(who)
-    project = make_project(members=[user], tasks=0)
-    export = Export.objects.create(project=project, format="jsonl", created_by=project_admin)
-    client = _as(api, user)
-    assert client.get(f"/api/exports/{export.uid}/outcomes/").status_code == 403
-    assert client.post(f"/api/exports/{export.uid}/outcomes/", {"metric": "m", "value": 1}).status_code == 403
-    assert client.get(f"/api/exports/{export.uid}/").status_code == 403
-    assert not OutcomeReport.objects.exists()
+# The export and outcome routes are tested in tests/annotations/test_export_api.py.
 
 
 def test_roles_come_from_memberships_not_from_the_user(annotator, reviewer, project_admin, make_project):
@@ -293,29 +199,3 @@ def test_roles_come_from_memberships_not_from_the_user(annotator, reviewer, proj
         user.__dict__.pop("_membership_pairs", None)
     assert roles.is_annotator(annotator) and not roles.is_annotator(reviewer)
     assert roles.is_project_admin(project_admin) and not roles.is_project_admin(reviewer)
-
-
-def test_export_streams_through_the_real_asgi_server(daphne_server, annotator, project_admin, make_project):
-    """Under daphne the export is served piece by piece from the request's sync thread."""
-    import httpx
-
-    from annotations.services.routing import assignment_next
-    from annotations.services.work import annotation_start, annotation_submit
-
-    project = make_project(members=[annotator], tasks=3)
-    for i in range(3):
-        annotation = annotation_start(assignment=assignment_next(project=project, user=annotator))
-        annotation_submit(annotation=annotation, result={"text": f"Answer {i}."})
-    token = Token.objects.create(user=project_admin)
-    lines = []
-    with httpx.stream(
-        "GET",
-        f"{daphne_server.url}/api/projects/{project.pk}/export/?format=jsonl",
-        headers={"Authorization": f"Token {token.key}"},
-        timeout=30,
-    ) as response:
-        assert response.status_code == 200
-        uid = response.headers["X-Export-Uid"]
-        lines = [json.loads(line) for line in response.iter_lines() if line]
-    assert sorted(r["result"]["text"] for r in lines) == ["Answer 0.", "Answer 1.", "Answer 2."]
-    assert ExportItem.objects.filter(export__uid=uid).count() == 3

@@ -15,7 +15,7 @@ def test_jsonl_export_holds_review_scores_verdicts_and_adjudications(
     second = make_user("rev2", roles.REVIEWER)
     project = make_project(
         Project.Kind.CLASSIFY,
-        members=[annotator, other_annotator, reviewer, second],
+        members=[annotator, other_annotator, reviewer, second, project_admin],
         tasks=2,
         double_review_rate=0.0,
         blind_review=True,
@@ -44,10 +44,17 @@ def test_jsonl_export_holds_review_scores_verdicts_and_adjudications(
         reasoning="The review praises setup and reliability.",
     )
 
-    export = export_create(project=project, fmt=Export.Format.JSONL, user=project_admin)
+    # One of a's reviewers rejected it: left out by default, exported when asked for.
+    assert export_create(project=project, fmt=Export.Format.JSONL).left_out == {"rejected": 1}
+    export = export_create(
+        project=project, fmt=Export.Format.JSONL, user=project_admin, filters={"include_rejected": True}
+    )
     lines = "".join(export_stream(export=export)).splitlines()
     rows = {row["annotation_id"]: row for row in map(json.loads, lines)}
     assert set(rows) == {a.pk, b.pk}
+    assert (rows[a.pk]["review_status"], rows[a.pk]["review_verdicts"]) == ("rejected", ["accept", "reject"])
+    assert rows[a.pk]["review_score"] == 3.75  # (5 + 4) / 2 and (4 + 2) / 2, weights 1 and 1
+    assert rows[b.pk]["review_status"] == "unreviewed"
 
     reviews = sorted(rows[a.pk]["reviews"], key=lambda r: r["reviewer_id"])
     assert [(r["reviewer_id"], r["verdict"], r["scores"]) for r in reviews] == [

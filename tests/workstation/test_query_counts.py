@@ -17,6 +17,15 @@ def _queries(client, user, url: str) -> int:
     return len(captured)
 
 
+def _export_queries(client, user, project) -> tuple[int, int]:
+    """Queries to make a JSONL export (POST), then to download it."""
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as made:
+        response = client.post(f"/api/projects/{project.pk}/export/", {"format": "jsonl"}, "application/json")
+    assert response.status_code == 201
+    return len(made), _queries(client, user, f"/api/exports/{response.json()['uid']}/download/")
+
+
 def _world(make_project, make_user, reviewer, admin, prefix: str, n: int):
     annotators = [make_user(f"{prefix}{i}") for i in range(n)]
     project = make_project(members=[*annotators, reviewer, admin], tasks=n + 2, double_review_rate=0.0, slug=prefix)
@@ -37,6 +46,6 @@ def test_list_screens_do_not_grow_with_rows(client, make_project, make_user, rev
             "home": _queries(client, annotators[0], "/"),
             "feedback": _queries(client, annotators[0], "/feedback/"),
             "calibration": _queries(client, project_admin, f"/review/calibration/?project={project.pk}"),
-            "export": _queries(client, project_admin, f"/api/projects/{project.pk}/export/?format=jsonl"),
+            "export": _export_queries(client, project_admin, project),
         }
     assert counts[10] == counts[2]
