@@ -6,9 +6,9 @@ Thin views: routing, starting, saving, submitting and skipping are services; rea
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 from markdown_it import MarkdownIt
@@ -127,12 +127,16 @@ def _next_screen(request: HttpRequest, project: Project) -> HttpResponse:
     return render(request, _screen(request, SCREENS[project.kind]), context)
 
 
-def _feedback(request: HttpRequest, *, message: str, ok: bool, slots: list[str], errors: dict) -> HttpResponse:
-    """An htmx answer that leaves the form as typed: a status line, plus each error slot swapped out of band."""
+def _feedback(
+    request: HttpRequest, *, message: str, ok: bool, slots: list[str], errors: dict, saved: Annotation | None = None
+) -> HttpResponse:
+    """An htmx answer that leaves the form as typed: a status line, plus each error slot swapped out of band
+    (and the draft indicator, when a draft was `saved`)."""
     context = {
         "feedback": message,
         "feedback_ok": ok,
         "slots": [{"id": slot, "message": errors.get(slot, "")} for slot in slots],
+        "annotation": saved,
     }
     response = render(request, FEEDBACK, context)
     return reswap(retarget(response, "#form-status"), "innerHTML")
@@ -160,6 +164,8 @@ def work_annotation(request: HttpRequest, project_id: int, annotation_id: int) -
     action = request.POST.get("action", "submit")
     if action == "skip":
         return _skip(request, project=project, annotation=annotation)
+    if action == "draft" and request.POST.get("autosave"):
+        return _autosave(request, project=project, annotation=annotation)
     if annotation.state == Annotation.State.SUBMITTED:  # a second click on a task already handed in
         return _next_screen(request, project) if request.htmx else redirect("annotations:work", project.pk)
     if action == "draft":
@@ -208,11 +214,40 @@ def _save_draft(request: HttpRequest, *, project: Project, annotation: Annotatio
         slots = error_slots(project=project)
         what = "Draft not saved"
         return _refused(request, exc, project=project, annotation=annotation, slots=slots, what=what, result=result)
-    saved = f"Draft saved at {timezone.localtime().strftime('%H:%M:%S')}."
+    saved = f"Draft saved at {_saved_time(annotation)}."
     if request.htmx:
-        return _feedback(request, message=saved, ok=True, slots=error_slots(project=project), errors={})
+        slots = error_slots(project=project)
+        return _feedback(request, message=saved, ok=True, slots=slots, errors={}, saved=annotation)
     messages.success(request, saved)
     return redirect(request.path)
+
+
+def _saved_time(annotation: Annotation) -> str:
+    """When the draft was last saved, as the draft indicator shows it (the template's `time:"H:i:s"`)."""
+    return dateformat.time_format(timezone.localtime(annotation.draft_saved_at), "H:i:s")
+
+
+def _autosave(request: HttpRequest, *, project: Project, annotation: Annotation) -> JsonResponse:
+    """The screen's own draft save (debounced, and on page hide): a JSON answer the page reads quietly,
+    never a page or a redirect. Work already handed in is 409, which the page takes as "nothing to do"."""
+    submitted = JsonResponse({"detail": "This annotation is already submitted."}, status=409)
+    if annotation.state == Annotation.State.SUBMITTED:
+        return submitted
+    result = result_from_post(project=project, annotation=annotation, data=request.POST)
+    try:
+        annotation_save_draft(
+            annotation=annotation, result=result, active_seconds=number_from_post(request.POST, "active_seconds")
+        )
+    except ValidationError as exc:
+        annotation.refresh_from_db(fields=["state"])
+        if annotation.state == Annotation.State.SUBMITTED:  # the submit committed while this request ran
+            return submitted
+        errors = screen_errors(project=project, message_dict=exc.message_dict)
+        detail = "Draft not saved: " + " ".join(errors.values())
+        return JsonResponse({"detail": detail, "errors": errors}, status=400)
+    return JsonResponse(
+        {"saved_at": annotation.draft_saved_at.isoformat(), "indicator": f"Draft saved {_saved_time(annotation)}"}
+    )
 
 
 def _skip(request: HttpRequest, *, project: Project, annotation: Annotation) -> HttpResponse:
