@@ -14,6 +14,7 @@ from django_htmx.http import reswap, retarget
 from markdown_it import MarkdownIt
 
 from annotations import hooks
+from annotations.inputs import web_url
 from annotations.models import Annotation, Assignment, Project
 from annotations.parsing import error_slots, form_state, number_from_post, result_from_post, screen_errors
 from annotations.selectors import annotations_done_today
@@ -104,8 +105,7 @@ def _references(references) -> list[dict]:
     for ref in references if isinstance(references, list) else []:
         if not isinstance(ref, dict):
             continue
-        url = str(ref.get("url") or "")
-        shown.append({**ref, "url": url if url.lower().startswith(("https://", "http://")) else ""})
+        shown.append({**ref, "url": web_url(ref.get("url"))})
     return shown
 
 
