@@ -41,12 +41,15 @@ def annotation_save_draft(*, annotation: Annotation, result: dict, active_second
     unstorable = result_storable_errors(result)  # a draft may be incomplete, never unstorable
     if unstorable:
         raise ValidationError(unstorable)
-    annotation.result = result
-    fields = ["result"]
+    changes = {"result": result, "draft_saved_at": timezone.now()}
     if active_seconds is not None:
-        annotation.active_seconds = max(annotation.active_seconds, float(active_seconds))
-        fields.append("active_seconds")
-    annotation.save(update_fields=fields)
+        changes["active_seconds"] = max(annotation.active_seconds, float(active_seconds))
+    # Written only while the work is not handed in: a draft that loaded the annotation before a
+    # submit committed (an autosave in flight) must not overwrite the submitted result.
+    if not Annotation.objects.filter(pk=annotation.pk).exclude(state=Annotation.State.SUBMITTED).update(**changes):
+        raise ValidationError({"result": "This annotation is already submitted."})
+    for name, value in changes.items():
+        setattr(annotation, name, value)
     return annotation
 
 
