@@ -128,3 +128,28 @@ def test_an_unencodable_export_ends_through_the_real_asgi_server_and_is_marked_f
         # The server still answers after a failed stream.
         assert client.get(f"/api/projects/{project.pk}/export/").status_code == 200
     assert connection.vendor == "sqlite"
+
+
+def test_a_row_that_breaks_mid_stream_ends_the_download_through_the_real_asgi_server(
+    daphne_server, make_project, make_user, project_admin
+):
+    """On either database: a stored comparison without its overall preference cannot become a pair."""
+    import httpx
+
+    people = [make_user(f"c{i}") for i in range(3)]
+    project = make_project("compare", members=[*people], tasks=1, overlap=3)
+    Membership.objects.create(project=project, user=project_admin, role=Membership.Role.ADMIN)
+    pair = {"dimensions": {}, "overall": {"choice": "a", "strength": 2}, "rationale": "A."}
+    dims = {"accuracy": {"choice": "a", "strength": 1}, "helpfulness": {"choice": "a", "strength": 1}}
+    work = [submitted(project, person, result={**pair, "dimensions": dims}) for person in people]
+    AnnotationVersion.objects.filter(annotation=work[1]).update(result={"text": "not a comparison"})
+    headers = {"Authorization": f"Token {Token.objects.create(user=project_admin).key}"}
+    with httpx.Client(base_url=daphne_server.url, headers=headers, timeout=httpx.Timeout(30, read=20)) as client:
+        uid = client.post(f"/api/projects/{project.pk}/export/", json={"format": "trl"}).json()["uid"]
+        with client.stream("GET", f"/api/exports/{uid}/download/") as response:
+            assert response.status_code == 200
+            lines = [json.loads(line) for line in response.iter_lines() if line]
+        detail = client.get(f"/api/exports/{uid}/").json()
+    assert lines[-1]["export_failed"]["export"] == uid
+    assert detail["state"] == "failed" and "overall" in detail["failure"]
+    assert lines[-1]["export_failed"]["reason"] == detail["failure"]
