@@ -145,6 +145,17 @@ def _database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+# daphne drops the connection of a websocket message over 1 MiB; the server runs with a larger cap
+# (`make run` needs the same flags), so that the app answers frames over its 256 KiB limit with too_large.
+DAPHNE_ARGS = (
+    "--websocket-max-message-size",
+    "4194304",
+    "--websocket-max-frame-size",
+    "4194304",
+    "workstation.asgi:application",
+)
+
+
 class DaphneServer:
     def __init__(self, extra_env: dict | None = None):
         self.port = _free_port()
@@ -165,7 +176,7 @@ class DaphneServer:
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # never in the app
         self.log = open(ROOT / f".daphne-{self.port}.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "workstation.asgi:application"],
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), *DAPHNE_ARGS],
             cwd=ROOT,
             env=env,
             stdout=self.log,

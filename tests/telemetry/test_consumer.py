@@ -230,3 +230,114 @@ def test_a_logged_in_browser_gets_ready_and_ack_through_the_real_server(daphne_s
 
     assert run_async(go) == ({"type": "ready", "upto": 0}, {"type": "ack", "upto": 3})
     assert stored_seqs(session) == [1, 2, 3]
+
+
+def test_a_deeply_nested_frame_gets_bad_frame_and_the_socket_keeps_working(session, annotator):
+    deep = '{"type": "events", "events": [' + "[" * 100_000 + "]" * 100_000 + "]}"
+
+    async def go():
+        comm = await _connect(annotator, session.id)
+        await comm.receive_json_from(timeout=5)
+        await comm.send_to(text_data=deep)
+        error = await comm.receive_json_from(timeout=5)
+        await comm.send_to(text_data=frame(key(1), key(2)))
+        ack = await comm.receive_json_from(timeout=5)
+        await comm.disconnect()
+        return error, ack
+
+    error, ack = asyncio.run(go())
+    assert error["type"] == "error" and error["code"] == "bad_frame" and "nested" in error["detail"]
+    assert ack == {"type": "ack", "upto": 2}
+    assert stored_seqs(session) == [1, 2]
+
+
+def test_a_slow_late_refresh_does_not_hold_up_another_sockets_ack(
+    session, annotator, other_annotator, make_project, monkeypatch
+):
+    """One annotator's late events after submit must not stall everyone's acks: the recompute runs
+    on the refresher's own thread, while the shared batcher keeps writing other sockets' frames."""
+    import threading
+
+    from telemetry import refresh, signals
+    from telemetry.models import AnnotationSignals
+    from telemetry.services import editor_sessions_finish
+
+    worker = refresh.SignalsRefresher(interval_s=30)
+    monkeypatch.setattr(refresh, "REFRESHER", worker)
+    started, release = threading.Event(), threading.Event()
+    compute = signals.features_compute
+
+    def slow_compute(*args, **kwargs):
+        started.set()
+        release.wait(20)  # the recompute of a huge annotation
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(signals, "features_compute", slow_compute)
+
+    project = make_project(members=[other_annotator], tasks=1, slug="other")
+    other = editor_session_open(
+        annotation=Annotation.objects.create(task=project.tasks.first(), annotator=other_annotator),
+        user=other_annotator,
+    )
+    Annotation.objects.filter(pk=session.annotation_id).update(state=Annotation.State.SUBMITTED)
+    editor_sessions_finish(annotation=session.annotation, final_seq=5)
+
+    async def go():
+        late = await _connect(annotator, session.id)
+        await late.receive_json_from(timeout=5)
+        busy = await _connect(other_annotator, other.id)
+        await busy.receive_json_from(timeout=5)
+        await late.send_to(text_data=frame(key(1), key(2)))
+        late_ack = await late.receive_json_from(timeout=5)
+        assert await sync_to_async(started.wait)(10)  # the late frame's recompute is running
+        acks = []
+        for seq in (1, 2, 3):  # while the slow recompute is still running
+            await busy.send_to(text_data=frame(key(seq)))
+            acks.append(await busy.receive_json_from(timeout=5))
+        still_running = not release.is_set()
+        release.set()
+        await late.disconnect()
+        await busy.disconnect()
+        return late_ack, acks, still_running
+
+    try:
+        late_ack, acks, still_running = asyncio.run(go())
+    finally:
+        release.set()
+    assert late_ack == {"type": "ack", "upto": 2}
+    assert acks == [{"type": "ack", "upto": n} for n in (1, 2, 3)] and still_running
+    assert worker.wait_idle(10)
+    assert AnnotationSignals.objects.get(annotation_id=session.annotation_id).event_count == 2
+
+
+def test_a_frame_over_the_servers_message_cap_gets_too_large_and_the_socket_keeps_working(
+    daphne_server, session, annotator
+):
+    """daphne (autobahn) drops the TCP connection of a message over its cap (1 MiB by default): the
+    server runs with a larger cap, so the protocol's own answer reaches the client."""
+    import websockets
+    from django.test import Client
+
+    from tests.conftest import run_async
+
+    client = Client()
+    client.force_login(annotator)
+    cookie = client.cookies["sessionid"].value
+    huge = frame({**key(1), "k": "rev", "text": "x" * (3 * 512 * 1024), "why": "pause"})  # 1.5 MiB
+    assert len(huge) > 1024 * 1024
+
+    async def go():
+        url = f"{daphne_server.ws_url}/ws/telemetry/{session.id}/"
+        headers = {"Origin": daphne_server.url, "Cookie": f"sessionid={cookie}"}
+        async with websockets.connect(url, additional_headers=headers, open_timeout=10, max_size=None) as ws:
+            await asyncio.wait_for(ws.recv(), 10)
+            await ws.send(huge)
+            refused = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            await ws.send(frame(key(1), key(2)))
+            ack = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        return refused, ack
+
+    refused, ack = run_async(go)
+    assert refused["type"] == "error" and refused["code"] == "too_large" and "limit" in refused["detail"]
+    assert ack == {"type": "ack", "upto": 2}
+    assert stored_seqs(session) == [1, 2]

@@ -1,4 +1,5 @@
-"""The telemetry socket refuses callers who are not logged in (real ASGI app under daphne)."""
+"""The telemetry socket refuses callers who are not logged in, and pages of other origins (scheme,
+host and port), under the real ASGI app served by daphne."""
 
 import asyncio
 import uuid
@@ -29,7 +30,37 @@ def test_unauthenticated_websocket_is_refused_with_4401(daphne_server):
     assert _close_code(url, origin=daphne_server.url) == 4401
 
 
-@pytest.mark.parametrize("origin", ["http://evil.example"])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://evil.example",
+        "http://127.0.0.1:9999",  # the page's host on a foreign port
+        "https://127.0.0.1:{port}",  # the page's host and port under a foreign scheme
+        "http://localhost:{port}",  # another host name of the same machine is another origin
+        "null",
+        "",
+    ],
+)
 def test_foreign_origin_is_refused(daphne_server, origin):
     url = f"{daphne_server.ws_url}/ws/telemetry/{uuid.uuid4()}/"
-    assert _close_code(url, origin=origin) == 403
+    assert _close_code(url, origin=origin.format(port=daphne_server.port) or None) == 403
+
+
+def test_the_pages_own_origin_is_accepted(daphne_server):
+    url = f"{daphne_server.ws_url}/ws/telemetry/{uuid.uuid4()}/"
+    assert _close_code(url, origin=daphne_server.url) == 4401  # past the origin check: not logged in
+
+
+def test_an_origin_in_csrf_trusted_origins_is_accepted(transactional_db):
+    from tests.conftest import DaphneServer
+
+    server = DaphneServer(extra_env={"CSRF_TRUSTED_ORIGINS": "https://annotate.example.org,https://*.example.net"})
+    server.start()
+    try:
+        url = f"{server.ws_url}/ws/telemetry/{uuid.uuid4()}/"
+        assert _close_code(url, origin="https://annotate.example.org") == 4401
+        assert _close_code(url, origin="https://team.example.net") == 4401
+        assert _close_code(url, origin="http://annotate.example.org") == 403
+        assert _close_code(url, origin="https://annotate.example.org:8443") == 403
+    finally:
+        server.stop()
