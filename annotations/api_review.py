@@ -3,7 +3,7 @@ review and the review queue (reviewers and project admins). Thin: selectors read
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from annotations import roles
 from annotations import selectors_review as sel
-from annotations.models import Annotation, Review
+from annotations.models import Annotation, Project, Review
 from annotations.services.review import review_create
 
 
@@ -144,7 +144,17 @@ class ReviewQueueView(APIView):
 
     permission_classes = [IsReviewer]
 
-    @extend_schema(responses=QueueItemSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("project", int, description="a project id"),
+            OpenApiParameter("kind", str, enum=list(Project.Kind.values)),
+            OpenApiParameter("domain", str),
+            OpenApiParameter("flag", str, description="a telemetry flag, e.g. paste_dominant"),
+            OpenApiParameter("unreviewed", str, enum=["1", "on", "true"], description="no review yet"),
+            OpenApiParameter("second", str, enum=["1", "on", "true"], description="waiting for a second review"),
+        ],
+        responses=QueueItemSerializer(many=True),
+    )
     def get(self, request):
         filters, errors = sel.queue_filters(request.query_params)
         if errors:

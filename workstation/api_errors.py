@@ -15,12 +15,15 @@ never a RecursionError or a value the database cannot store.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, parsers
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from annotations import inputs
 
+API_PREFIX = "/api/"
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 # A body is an envelope (a list of tasks, an object holding a result) around values that may use
 # inputs.MAX_DEPTH levels themselves: the services judge each value and name the row or field.
@@ -103,3 +106,11 @@ def exception_handler(exc, context):
     if response is not None:
         response.data = error_body(response.data)
     return response
+
+
+def not_found(request, exception=None):
+    """handler404: under /api/ a path no route matches (`/api/projects/abc/`) answers in the error
+    shape too; every other page keeps Django's own 404 page."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": "Not found: no API route matches this path."}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -6,6 +6,7 @@ from workstation import views
 
 admin.site.site_header = "Scriptorium administration"
 admin.site.site_title = "Scriptorium"
+handler404 = "workstation.api_errors.not_found"  # JSON in the one error shape under /api/
 
 urlpatterns = [
     path("", views.home, name="home"),

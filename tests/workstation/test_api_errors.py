@@ -264,3 +264,17 @@ def test_every_operation_documents_its_client_errors_in_the_error_shape():
     error = schema["components"]["schemas"]["Errors"]
     assert "detail" in error["required"]
     assert set(error["properties"]) >= {"detail", "errors"}
+
+
+@pytest.mark.parametrize("path", ["/api/projects/abc/", f"/api/tasks/{BIG}/annotations/", "/api/nothing-here/"])
+def test_an_api_path_no_route_matches_answers_in_the_error_shape(api, path):
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    _error_shape(response.json())
+
+
+def test_a_screen_path_no_route_matches_keeps_the_html_not_found_page(browser):
+    response = browser.get(f"/work/{BIG}/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
