@@ -118,7 +118,8 @@ class ProjectExportView(APIView):
     def post(self, request, project_id: int):
         project = access.project_or_404(request.user, project_id, access.MANAGE, active_only=False)
         body = _request_body(request.data)
-        fmt = body.pop("format", None) or "jsonl"
+        fmt = body.pop("format", None)
+        fmt = "jsonl" if fmt in (None, "") else fmt
         export = export_create(project=project, fmt=fmt, user=request.user, filters=body)
         data = ExportSerializer(export, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED)

@@ -110,6 +110,8 @@ def test_csv_download_has_the_csv_media_type_and_a_header(api, made, project_adm
     [
         ({"format": "xml"}, "format"),
         ({"format": "trl"}, "format"),
+        ({"format": 0}, "format"),
+        ({"format": ["csv"]}, "format"),
         ({"min_score": "lots"}, "min_score"),
         ({"accepted_only": "perhaps"}, "accepted_only"),
         ({"exclude_guideline_versions": [99]}, "exclude_guideline_versions"),
@@ -123,6 +125,16 @@ def test_a_bad_export_request_is_a_400_naming_the_field(api, made, project_admin
     answer = response.json()
     assert list(answer["errors"]) == [field] and answer["detail"]
     assert not Export.objects.exists()
+
+
+def test_filters_may_come_from_a_form_post(api, made, project_admin):
+    project, _, _ = made
+    form = {"format": "csv", "include_rejected": "true", "exclude_guideline_versions": ["1"]}
+    response = _as(api, project_admin).post(f"/api/projects/{project.pk}/export/", form)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["filters"]["include_rejected"] is True and body["filters"]["exclude_guideline_versions"] == [1]
+    assert body["annotation_count"] == 0 and body["left_out"] == {"guideline_version": 2}
 
 
 def test_a_body_that_is_not_an_object_is_a_400(api, made, project_admin):
