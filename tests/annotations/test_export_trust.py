@@ -239,3 +239,16 @@ def test_review_status_in_rows_is_the_one_recorded_when_the_export_was_made(worl
     Review.objects.filter(annotation=best).update(verdict="reject")  # a later change of mind
     rows = {r["annotation_id"]: r for r in export_rows(export=export)}
     assert rows[best.pk]["review_status"] == "accepted"
+
+
+def test_exclude_flagged_leaves_out_work_telemetry_flagged(world):
+    """Through the hook telemetry registers: flags stored with the signals; none computed is not flagged."""
+    from telemetry.models import AnnotationSignals
+
+    project, (best, good, _, fresh) = world()
+    paste = {"flag": "paste_dominant", "values": {"pasted_fraction": 1.0}, "threshold": 0.6}
+    AnnotationSignals.objects.create(annotation=good, flags=[paste])
+    AnnotationSignals.objects.create(annotation=best, flags=[])
+    export = export_create(project=project, fmt="jsonl", filters={"exclude_flagged": True})
+    assert {r["annotation_id"] for r in export_rows(export=export)} == {best.pk, fresh.pk}
+    assert export.left_out == {"rejected": 1, "flagged": 1}
