@@ -96,8 +96,8 @@ def test_work_screen_refuses_an_odd_comparison_strength_beside_its_field(browser
     assert annotation.state == Annotation.State.DRAFT
 
 
-@pytest.mark.parametrize("raw", ["²", BIG])
-def test_work_screen_reads_an_odd_final_seq_as_absent(browser, team, raw):
+@pytest.mark.parametrize("raw", ["²", BIG, str(2**40), JUST_PAST])
+def test_work_screen_submits_despite_an_odd_final_seq(browser, team, raw):
     project = team["project"]
     annotation = _claimed_annotation(browser, project)
     post = {"overall": "tie", "dim-accuracy": "tie", "dim-helpfulness": "tie", "rationale": "r", "final_seq": raw}
@@ -105,6 +105,30 @@ def test_work_screen_reads_an_odd_final_seq_as_absent(browser, team, raw):
     assert response.status_code == 302
     annotation.refresh_from_db()
     assert annotation.state == Annotation.State.SUBMITTED
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", BIG, "1e400", "3.5"])
+def test_review_form_refuses_an_odd_score_beside_its_dimension(browser, team, make_user, raw):
+    from tests.annotations.review_helpers import rubric_add, submitted
+
+    project = team["project"]
+    rubric_add(project)
+    other = make_user("other", None)
+    Membership.objects.create(project=project, user=other, role=Membership.Role.ANNOTATOR)
+    ties = {"accuracy": {"choice": "tie"}, "helpfulness": {"choice": "tie"}}
+    work = submitted(project, other, result={"dimensions": ties, "overall": {"choice": "tie"}, "rationale": "r"})
+    opened = browser.get(f"/review/{work.pk}/").context["opened"]
+    post = {
+        "opened": opened,
+        "verdict": "accept",
+        "score-accuracy": raw,
+        "score-clarity": "4",
+        "score-completeness": "4",
+    }
+    response = browser.post(f"/review/{work.pk}/", post)
+    assert response.status_code == 422
+    assert "scores.accuracy" in response.context["errors"]
+    assert not work.reviews.exists()
 
 
 # --- Oversized ids in routes --------------------------------------------------------------------
