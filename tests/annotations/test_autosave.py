@@ -155,6 +155,21 @@ def test_a_stale_draft_save_racing_the_submit_does_not_overwrite_the_submitted_r
     assert annotation.result == {"text": "Submitted text"} and annotation.state == Annotation.State.SUBMITTED
 
 
+def test_autosave_of_text_that_cannot_be_stored_names_the_field_and_keeps_the_last_draft(
+    client, annotator, make_project
+):
+    project = make_project(Project.Kind.WRITE, members=[annotator])
+    annotation = claim(client, annotator, project)
+    assert client.post(post_url(annotation), {**AUTOSAVE, "text": "good so far"}).status_code == 200
+    response = client.post(post_url(annotation), {**AUTOSAVE, "text": "good so far\x00"})
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["detail"].startswith("Draft not saved: ") and "NUL" in body["detail"]
+    assert list(body["errors"]) == ["error-text"]
+    annotation.refresh_from_db()
+    assert annotation.result == {"text": "good so far"} and annotation.state == Annotation.State.DRAFT
+
+
 def test_work_sent_back_for_revision_autosaves_and_stays_returned(client, annotator, make_project):
     project = make_project(Project.Kind.WRITE, members=[annotator])
     annotation = claim(client, annotator, project)

@@ -106,8 +106,12 @@ def test_nothing_lost_across_reload_and_restart_and_signals_tell_paste_from_writ
     page.reload()
     _wait_connected(page)
 
-    # The new page resends the old session's leftovers to the old session, then writes anew.
+    # The new page resends the old session's leftovers to the old session, then writes anew
+    # (the draft autosave put back what was typed before the reload: cleared, to start over).
+    assert editor.input_value() == f"The {MARKER} lives on Rottnest and"
     editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
     _type_like_a_person(page, f"The {MARKER} is a small marsupial that lives on Rottnest Island")
 
     # Restart the server while the annotator keeps typing.
