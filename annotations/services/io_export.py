@@ -23,7 +23,8 @@ was stored); CSV has no escape, so such a cell fails the export with a reason na
 and the column. Any failure while streaming marks the export failed with the reason (Export.state,
 Export.failure) and raises ExportFailed; `export_download` (HTTP) ends the download with a last
 line that says so (`{"export_failed": {...}}`, or a CSV row whose first cell is `#export failed`)
-instead of raising, because an ASGI server cannot end a response it has started any other way.
+instead of raising: once a response has started, an application error under daphne leaves the
+connection open (the client would wait forever), and ASGI has no message that aborts a response.
 A later download that completes clears the failure.
 
 CSV cells that begin with =, +, -, @, a tab or a carriage return are written with a leading single
@@ -449,7 +450,7 @@ def csv_row(*, project: Project, annotation: Annotation, version, review: dict) 
         row += [label, result.get("text", "")]
     else:
         row += [result.get("text", "")]
-    return row + [json.dumps(result, ensure_ascii=False)]
+    return row + [_json_text(result)]
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -475,11 +476,15 @@ def _csv_cells(row: list, *, header: list[str], annotation_id) -> list:
     return cells
 
 
+def _json_text(value) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    if text_problem(text):  # a lone surrogate: JSON's \\udXXX escape writes it losslessly
+        text = json.dumps(value, ensure_ascii=True, default=str)
+    return text
+
+
 def _json_line(row: dict) -> str:
-    line = json.dumps(row, ensure_ascii=False, default=str)
-    if text_problem(line):  # a lone surrogate: JSON's \\udXXX escape writes it losslessly
-        line = json.dumps(row, ensure_ascii=True, default=str)
-    return line + "\n"
+    return _json_text(row) + "\n"
 
 
 def _pieces(*, export: Export, chunk_size: int) -> Iterator[str]:

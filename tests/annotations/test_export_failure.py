@@ -66,6 +66,21 @@ def test_csv_with_an_unencodable_cell_fails_the_export_with_the_reason(make_proj
     assert str(caught.value) == export.failure
 
 
+@sqlite_only
+def test_csv_writes_the_result_column_escaped_when_only_it_holds_a_lone_surrogate(make_project, make_user):
+    project, work = _work(make_project, make_user)
+    stored = {"text": "Fine.", "note": LONE}
+    Annotation.objects.filter(pk=work[0].pk).update(result=stored)
+    AnnotationVersion.objects.filter(annotation=work[0]).update(result=stored)
+    export = export_create(project=project, fmt="csv")
+    text = "".join(export_stream(export=export))
+    text.encode("utf-8")
+    records = {int(r[0]): r for r in list(csv.reader(io.StringIO(text)))[1:]}
+    assert json.loads(records[work[0].pk][-1]) == stored and len(records) == 3
+    export.refresh_from_db()
+    assert export.state == "ready"
+
+
 def test_a_failure_mid_stream_ends_the_download_and_marks_the_export_failed(make_project, make_user, monkeypatch):
     project, work = _work(make_project, make_user)
     export = export_create(project=project, fmt="jsonl")
