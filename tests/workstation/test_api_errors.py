@@ -302,3 +302,66 @@ def test_a_screen_path_no_route_matches_keeps_the_html_not_found_page(browser):
     response = browser.get(f"/work/{BIG}/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+# --- The handler and the parser on their own -------------------------------------------------------
+
+
+def test_error_body_flattens_every_error_structure_to_dotted_fields():
+    from workstation.api_errors import error_body
+
+    body = error_body({"rows": [{}, {"batch": ["Too big."]}], "result": {"text": ["Required."]}, "__all__": ["No."]})
+    assert body["errors"] == {"rows.1.batch": ["Too big."], "result.text": ["Required."], "non_field_errors": ["No."]}
+    assert body["detail"].startswith("rows.1.batch: Too big.")
+    assert error_body(["Send a list."]) == {"detail": "Send a list.", "errors": {"non_field_errors": ["Send a list."]}}
+    assert error_body({"detail": "Not found."}) == {"detail": "Not found."}
+
+
+def test_a_service_refusal_no_view_caught_is_a_400_not_a_500():
+    from django.core.exceptions import ValidationError
+
+    from annotations.inputs import InputError
+    from workstation.api_errors import exception_handler
+
+    response = exception_handler(ValidationError({"verdict": ["Choose one."]}), {})
+    assert response.status_code == 400
+    assert response.data == {"detail": "verdict: Choose one.", "errors": {"verdict": ["Choose one."]}}
+    response = exception_handler(InputError("text contains a NUL character"), {})
+    assert response.status_code == 400 and "NUL" in response.data["detail"]
+
+
+json_text = st.recursive(
+    st.one_of(
+        st.integers(min_value=-(2**80), max_value=2**80).map(str),
+        st.floats(allow_nan=False, allow_infinity=False).map(repr),
+        st.sampled_from(["1e400", "-1e400", "NaN", "Infinity", "9" * 5000, '"\\ud800"', '"\\u0000"', "true", "null"]),
+        st.text(max_size=20).map(json.dumps),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4).map(lambda items: "[" + ",".join(items) + "]"),
+        st.lists(st.tuples(st.text(max_size=5).map(json.dumps), inner), max_size=4).map(
+            lambda pairs: "{" + ",".join(f"{k}:{v}" for k, v in pairs) + "}"
+        ),
+        st.integers(min_value=30, max_value=3000).map(lambda depth: "[" * depth + "]" * depth),
+        inner.map(lambda text: text[: len(text) // 2]),  # cut short
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=json_text)
+def test_the_json_parser_returns_checked_json_or_a_parse_error_never_anything_else(text):
+    import io
+
+    from rest_framework.exceptions import ParseError
+
+    from annotations.inputs import json_problem
+    from workstation.api_errors import BODY_MAX_DEPTH, JSONParser
+
+    try:
+        value = JSONParser().parse(io.BytesIO(text.encode("utf-8", "surrogatepass")))
+    except ParseError as exc:
+        assert str(exc.detail).startswith("JSON parse error: ")
+    else:
+        assert json_problem(value, max_depth=BODY_MAX_DEPTH) is None
