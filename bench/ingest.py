@@ -122,7 +122,7 @@ def fixtures_create(*, groups: dict[str, int]) -> dict[str, list[tuple[str, str]
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import transaction
 
-    from annotations.models import Annotation, GuidelineVersion, Project, Task
+    from annotations.models import Annotation, GuidelineVersion, Membership, Project, Task
     from telemetry.models import EditorSession
 
     User = get_user_model()
@@ -134,7 +134,8 @@ def fixtures_create(*, groups: dict[str, int]) -> dict[str, list[tuple[str, str]
             [User(username=f"bench{i}", password="!" + secrets.token_hex(8)) for i in range(n_users)]
         )
         users = list(User.objects.filter(username__startswith="bench").order_by("id"))
-        project.members.add(*users)
+        annotator = Membership.Role.ANNOTATOR
+        Membership.objects.bulk_create([Membership(project=project, user=u, role=annotator) for u in users])
         cookies = []
         for user in users:
             store = SessionStore()

@@ -242,7 +242,7 @@ def event_problem(ev) -> str | None:
                 return f"missing field {name!r} ({what})"
         elif not ok(v):
             return f"field {name!r} must be {what}, got {_shown(v)}"
-        elif type(v) is str:
+        elif type(v) is str and (not v.isascii() or "\x00" in v):  # isascii is a flag read: ASCII has no surrogate
             problem = text_problem(v)
             if problem is not None:  # a lone surrogate or NUL: no database stores it, no page shows it
                 return f"field {name!r} {problem}"
