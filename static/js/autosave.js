@@ -99,7 +99,7 @@ class Draft {
 
   show(text, tone = '') {
     const el = this.indicator();
-    if (!el) return;
+    if (!el || (el.textContent === text && el.firstElementChild?.className === tone)) return;
     const span = document.createElement('span');
     if (tone) span.className = tone;
     span.textContent = text;
@@ -210,12 +210,15 @@ class Draft {
     }
     body.set('action', 'draft');
     body.set('autosave', '1');
+    // The cookie's token outlives a log-in in another tab (which replaces it); the page's would be refused.
+    const token = csrfCookie() || body.get('csrfmiddlewaretoken') || '';
+    body.set('csrfmiddlewaretoken', token);
     let request;
     try {
       request = fetch(this.url, {
         method: 'POST',
         body,
-        headers: { 'X-CSRFToken': body.get('csrfmiddlewaretoken') || '', Accept: 'application/json' },
+        headers: { 'X-CSRFToken': token, Accept: 'application/json' },
         credentials: 'same-origin',
         redirect: 'manual', // logged out: the login page is not a saved draft
         keepalive: leaving,
@@ -229,7 +232,7 @@ class Draft {
       .then(async (response) => {
         const json = (response.headers.get('Content-Type') || '').includes('application/json');
         const data = json ? await response.json().catch(() => null) : null;
-        this.answered(response.status, data, fields);
+        this.answered(response.type === 'opaqueredirect' ? 'login' : response.status, data, fields);
       })
       .catch(() => this.answered(0, null, fields));
   }
@@ -260,13 +263,25 @@ class Draft {
     }
     const wait = RETRY_MS[Math.min(this.failures, RETRY_MS.length - 1)];
     this.failures += 1;
-    const why = status ? `the server answered ${status}` : 'the server could not be reached';
+    const why =
+      status === 'login'
+        ? 'you are logged out: log in again in another tab'
+        : status === 403 || status === 404
+          ? `this task is not open to you now, ${status}`
+          : status
+            ? `the server answered ${status}`
+            : 'the server could not be reached';
     this.show(
       `Autosave failed (${why}); trying again in ${Math.round(wait / 1000)} s. What you typed is kept in this browser.`,
       'bad',
     );
     if (!this.submitting) this.schedule(wait);
   }
+}
+
+function csrfCookie() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : '';
 }
 
 function draftOf(target) {
@@ -334,10 +349,18 @@ document.addEventListener('change', onEdit, true);
 document.addEventListener('submit', onSubmit, true);
 document.addEventListener('htmx:afterRequest', onAfterRequest);
 document.addEventListener('htmx:load', (event) => init(event.detail && event.detail.elt));
+// Back from another tab (where one may have logged in again) or back online: a failed save need not wait.
+function onReturn() {
+  if (current && current.failures && !current.inFlight) current.save();
+}
+
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'hidden') onLeave();
+  else onReturn();
 });
 window.addEventListener('pagehide', onLeave);
+window.addEventListener('focus', onReturn);
+window.addEventListener('online', onReturn);
 
 // Test hook: the debounce and whether anything is waiting (no content).
 window.scriptoriumAutosave = {

@@ -28,12 +28,12 @@ def _indicator(page) -> str:
     return " ".join(page.inner_text("[data-testid=draft-indicator]").split())
 
 
-def _wait_saved(page):
+def _wait_saved(page, timeout=15_000):
     """Until the indicator shows a save and nothing is waiting to be saved."""
     page.wait_for_function(
         "() => document.getElementById('draft-indicator').textContent.includes('Draft saved')"
         " && !window.scriptoriumAutosave.pending()",
-        timeout=15_000,
+        timeout=timeout,
     )
 
 
@@ -261,4 +261,33 @@ def test_an_autosave_racing_the_submit_never_reopens_the_submitted_work(page, lo
     # The next task's screen says nothing about the old one's late saves.
     assert _indicator(page) == "Not saved yet"
     assert "failed" not in page.inner_text("#work-area") and "already submitted" not in page.inner_text("#work-area")
+    assert errors == []
+
+
+def test_logged_out_mid_answer_says_so_and_saves_after_logging_in_again_elsewhere(page, login, annotator, make_project):
+    from tests.conftest import PASSWORD
+
+    project = make_project(Project.Kind.WRITE, members=[annotator])
+    errors = _watch_errors(page)
+    login("ann1")
+    page.goto(f"/work/{project.pk}/")
+    annotation = _current_annotation(page)
+    other = page.context.new_page()  # another tab of the same browser
+    other.goto("/")
+    other.click("form.logout button[type=submit]")
+    other.wait_for_url("**/accounts/login/**")
+    page.bring_to_front()
+    page.keyboard.type("Typed after my session ended")
+    page.wait_for_function("() => document.getElementById('draft-indicator').textContent.includes('logged out')")
+    annotation.refresh_from_db()
+    assert annotation.result == {}
+    # Logging in again (a new CSRF token) in the other tab: the next retry goes through.
+    other.fill("input[name=username]", "ann1")
+    other.fill("input[name=password]", PASSWORD)
+    other.click("button[type=submit]")
+    other.wait_for_url("**/")
+    page.bring_to_front()
+    _wait_saved(page, timeout=40_000)  # the next retry, or at once when the page is back in front
+    annotation.refresh_from_db()
+    assert annotation.result == {"text": "Typed after my session ended"} and annotation.state == Annotation.State.DRAFT
     assert errors == []
