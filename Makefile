@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# daphne drops a websocket message over 1 MiB without a word; with a larger cap the app itself answers
+# telemetry frames over its 256 KiB limit with the protocol's too_large (tests/conftest.py matches).
+DAPHNE_FLAGS := --websocket-max-message-size 4194304 --websocket-max-frame-size 4194304
 
 .PHONY: run test install install-test static chromium lint bench clean
 
@@ -30,7 +33,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
 	@echo "Serving the workstation at http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
-	$(BIN)/python -m daphne -b $(HOST) -p $(PORT) workstation.asgi:application
+	$(BIN)/python -m daphne -b $(HOST) -p $(PORT) $(DAPHNE_FLAGS) workstation.asgi:application
 
 test: install-test chromium
 	$(BIN)/ruff check .
