@@ -23,7 +23,10 @@ def annotation_submitted(*, annotation, final_seq) -> None:
     from telemetry.services import editor_sessions_finish
     from telemetry.signals import annotation_signals_compute
 
-    editor_sessions_finish(annotation=annotation, final_seq=final_seq)
+    try:
+        editor_sessions_finish(annotation=annotation, final_seq=final_seq)
+    except Exception:  # committed already: the sessions stay open, which loses no event
+        logger.exception("editor sessions of annotation %s could not be closed", annotation.pk)
     if annotation.task.project.telemetry_enabled or annotation.editor_sessions.exists():
         try:
             annotation_signals_compute(annotation=annotation)

@@ -64,3 +64,34 @@ def test_an_origin_in_csrf_trusted_origins_is_accepted(transactional_db):
         assert _close_code(url, origin="https://annotate.example.org:8443") == 403
     finally:
         server.stop()
+
+
+def _scope(origin: str | None, host: str = "annotate.example.org", scheme: str = "wss", **headers) -> dict:
+    pairs = [(b"host", host.encode())] + ([(b"origin", origin.encode())] if origin is not None else [])
+    pairs += [(name.replace("_", "-").encode(), value.encode()) for name, value in headers.items()]
+    return {"type": "websocket", "scheme": scheme, "headers": pairs}
+
+
+@pytest.mark.parametrize(
+    ("scope", "allowed"),
+    [
+        (_scope("https://annotate.example.org"), True),
+        (_scope("https://annotate.example.org:443"), True),  # the default port, spelled out
+        (_scope("http://annotate.example.org"), False),  # wss belongs to an https page
+        (_scope("https://annotate.example.org:8443"), False),
+        (_scope("https://annotate.example.org.evil.example"), False),
+        (_scope("https://annotate.example.org", host="evil.example"), False),  # Host not allowed
+        (_scope("http://annotate.example.org:8000", host="annotate.example.org:8000", scheme="ws"), True),
+        (_scope("http://annotate.example.org:8000/path", host="annotate.example.org:8000", scheme="ws"), False),
+        (_scope("https://annotate.example.org", scheme="ws"), False),
+        (_scope("https://annotate.example.org", scheme="ws", x_forwarded_proto="https"), True),  # behind the proxy
+        (_scope(None), False),
+        (_scope("https://annotate.example.org:99999"), False),
+    ],
+)
+def test_the_origin_rule_compares_scheme_host_and_port(settings, scope, allowed):
+    from workstation.asgi import origin_allowed
+
+    settings.ALLOWED_HOSTS = ["annotate.example.org"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert origin_allowed(scope) is allowed
