@@ -249,7 +249,7 @@ def export_create(*, project: Project, fmt: str, user=None, filters: dict | None
             ):
                 reviews[(annotation_id, number)].append((verdict, scores, rubric_id))
             flags = {}
-            if clean["exclude_flagged"]:
+            if clean["exclude_flagged"]:  # the hook reads the annotations' ids (telemetry/integration.py)
                 flags = hooks.merged("export_provenance", annotations=[Annotation(pk=pk) for pk in ids])
             rows = []
             for annotation_id, number, guideline in chunk:

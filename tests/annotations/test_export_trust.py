@@ -252,3 +252,14 @@ def test_exclude_flagged_leaves_out_work_telemetry_flagged(world):
     export = export_create(project=project, fmt="jsonl", filters={"exclude_flagged": True})
     assert {r["annotation_id"] for r in export_rows(export=export)} == {best.pk, fresh.pk}
     assert export.left_out == {"rejected": 1, "flagged": 1}
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=30))
+def test_no_csv_cell_can_begin_a_formula_and_nothing_else_changes(text):
+    from annotations.services.io_export import csv_cell
+
+    cell = csv_cell(text)
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert cell == text or cell == "'" + text
+    assert csv_cell(7) == 7 and csv_cell(-2.5) == -2.5  # numbers we computed stay numbers
