@@ -175,6 +175,7 @@ def test_work_sent_back_for_revision_autosaves_and_stays_returned(client, annota
     annotation = claim(client, annotator, project)
     annotation_submit(annotation=annotation, result={"text": "First try"})
     Annotation.objects.filter(pk=annotation.pk).update(state=Annotation.State.RETURNED)
+    assert indicator(client.get(post_url(annotation)).content.decode()) == "Revision not saved yet"
     response = client.post(post_url(annotation), {**AUTOSAVE, "text": "Second try, half done"})
     assert response.status_code == 200
     annotation.refresh_from_db()
