@@ -92,23 +92,27 @@ def _shown(value: Any) -> str:
 # --- Decoding files into text lines ---------------------------------------------------
 
 _UTF16_BOMS = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
-# Bytes 0x80-0xFF as Windows-1252 reads them; its five undefined bytes as Latin-1 does.
-_CP1252 = {0xDC00 + b: bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0x100)}
-_ESCAPED = re.compile(r"[\udc80-\udcff]")
+# Latin-1 text -> Windows-1252 text: bytes 0x80-0x9F are letters and signs there (its five
+# undefined bytes stay as Latin-1 reads them).
+_LATIN1_TO_CP1252 = {b: bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0xA0)}
 
 
 def _utf16_guess(head: bytes) -> str | None:
     """UTF-16 without a byte-order mark: mostly-ASCII text has a zero in every other byte."""
     pairs = len(head) // 2
-    if pairs < 2:
+    if not pairs:
         return None
     zero_even = sum(1 for i in range(0, pairs * 2, 2) if head[i] == 0)
     zero_odd = sum(1 for i in range(1, pairs * 2, 2) if head[i] == 0)
     if zero_odd >= 0.3 * pairs and zero_even <= 0.02 * pairs:
-        return "utf-16-le"
-    if zero_even >= 0.3 * pairs and zero_odd <= 0.02 * pairs:
-        return "utf-16-be"
-    return None
+        guess = "utf-16-le"
+    elif zero_even >= 0.3 * pairs and zero_odd <= 0.02 * pairs:
+        guess = "utf-16-be"
+    else:
+        return None
+    # UTF-8 text with NUL bytes can look alike: take the guess only if it reads as JSON or CSV would.
+    text = head[: pairs * 2].decode(guess, errors="replace")
+    return guess if text.count("\x00") <= 0.1 * len(text) and any(c in text for c in "\n{[,") else None
 
 
 def _split_lines(chunks: Iterable[str]) -> Iterator[str]:
@@ -149,8 +153,7 @@ def _utf8_lines(stream: IO[bytes], *, notes: list[str]) -> Iterator[str]:
             yield raw.decode("utf-8")
         except UnicodeDecodeError:
             fallback.append(number)
-            text = raw.decode("utf-8", errors="surrogateescape")
-            yield _ESCAPED.sub(lambda m: _CP1252[ord(m.group())], text)
+            yield raw.decode("latin-1").translate(_LATIN1_TO_CP1252)
     if fallback:
         shown = ", ".join(map(str, fallback[:MAX_NOTED_LINES]))
         more = f" and {len(fallback) - MAX_NOTED_LINES} more" if len(fallback) > MAX_NOTED_LINES else ""
@@ -235,16 +238,44 @@ def _value_end(text: str, pos: int) -> int | None:
     if text[pos] not in "[{":
         match = _SCALAR_END.search(text, pos)
         return match.start() if match else len(text)
-    depth = 0
+    stack = []
     for match in _VALUE_TOKEN.finditer(text, pos):
         token = match.group()
         if token in "[{":
-            depth += 1
+            stack.append("]" if token == "[" else "}")
         elif token in "]}":
-            depth -= 1
-            if depth == 0:
+            if stack.pop() != token:
+                return None  # mismatched brackets: this is not the end of one value
+            if not stack:
                 return match.end()
     return None
+
+
+_ITEM_GAP = re.compile(r",\s*")
+MAX_RESYNC_TRIES = 200
+
+
+def _item_end(text: str, pos: int, *, after: int) -> int | None:
+    """Where a bad item starting at pos ends: the end of its brackets when they balance and a ',' or
+    ']' follows; else the ',' before the next item that decodes; else the list's closing ']'."""
+    end = _value_end(text, pos)
+    if end is not None:
+        rest = text[end:].lstrip(" \t\r\n")
+        if rest[:1] in (",", "]"):
+            return end
+    for tries, gap in enumerate(_ITEM_GAP.finditer(text, max(after, pos + 1))):
+        if tries >= MAX_RESYNC_TRIES:
+            break
+        try:
+            _, next_end = _ARRAY_DECODER.raw_decode(text, gap.end())
+        except json.JSONDecodeError:
+            continue
+        except (ValueError, RecursionError):  # a value, if a hostile one: the next item starts here
+            return gap.start()
+        if text[next_end:].lstrip(" \t\r\n")[:1] in (",", "]"):
+            return gap.start()
+    last = text.rstrip(" \t\r\n")
+    return len(last) - 1 if last.endswith("]") and len(last) - 1 > pos else None
 
 
 def _json_array_rows(text: str, *, positions: bool = False) -> Iterator[tuple[int, Any]]:
@@ -280,8 +311,8 @@ def _json_array_rows(text: str, *, positions: bool = False) -> Iterator[tuple[in
         where = place if positions else line
         try:
             item, end = _ARRAY_DECODER.raw_decode(text, pos)
-        except (ValueError, RecursionError):  # bad syntax, NaN, a 5,000-digit integer, 10,000 levels deep
-            end = _value_end(text, pos)
+        except (ValueError, RecursionError) as exc:  # bad syntax, NaN, a 5,000-digit integer, too deep
+            end = _item_end(text, pos, after=getattr(exc, "pos", pos))
             if end is None:
                 yield where, RowInvalid("not valid JSON, and its end cannot be found; the rest was not read")
                 return
@@ -290,16 +321,22 @@ def _json_array_rows(text: str, *, positions: bool = False) -> Iterator[tuple[in
             problem = json_problem(item)
             if problem:
                 item = RowInvalid(problem)
-        yield where, item
         advance(skip(end))
-        if pos < n and text[pos] == ",":
+        if pos < n and text[pos] in ",]":
+            yield where, item
+            if text[pos] == "]":
+                return
             advance(skip(pos + 1))
-        elif pos < n and text[pos] == "]":
-            return
+            continue
+        # Something other than ',' or ']' follows the item (or nothing does): reading stops here.
+        reason = "expected ',' or ']' after a task; the rest was not read" if pos < n else "the list is not closed"
+        if isinstance(item, RowInvalid):
+            yield where, RowInvalid(f"{item}; {reason}")
         else:
-            yield where, RowInvalid("expected ',' or ']' after a task; the rest was not read")
-            return
-    yield place if positions else line, RowInvalid("the list is not closed with ']'")
+            yield where, item
+            yield (place + 1 if positions else line), RowInvalid(reason)
+        return
+    yield (place + 1 if positions else line), RowInvalid("the list is not closed with ']'")
 
 
 def json_list_items(raw: bytes | str) -> list[tuple[int, Any]]:
