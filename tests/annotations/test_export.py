@@ -6,7 +6,7 @@ import json
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -216,3 +216,26 @@ def test_outcome_reports_are_validated_field_by_field(make_project, project_admi
     }
     report = outcome_report_create(export=export, metric=" win_rate ", value="0.58", user=project_admin)
     assert (report.metric, report.value, report.baseline, report.reported_by) == ("win_rate", 0.58, None, project_admin)
+
+
+def test_the_export_command_takes_the_filters_and_says_what_it_left_out(make_project, make_user, reviewer):
+    from annotations.services.review import review_create
+    from tests.annotations.review_helpers import GOOD, rubric_add, submitted
+
+    people = [make_user(f"k{i}") for i in range(3)]
+    project = make_project(members=[*people, reviewer], tasks=3, double_review_rate=0.0, slug="cmd")
+    rubric_add(project)
+    kept, rejected, fresh = (submitted(project, person) for person in people)
+    review_create(annotation=kept, reviewer=reviewer, scores=GOOD, verdict="accept")
+    review_create(annotation=rejected, reviewer=reviewer, scores=GOOD, verdict="reject", feedback="No.")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("export", "cmd", "--accepted-only", "--min-score", "3.5", stdout=out, stderr=err)
+    assert [json.loads(line)["annotation_id"] for line in out.getvalue().splitlines()] == [kept.pk]
+    export = Export.objects.get()
+    assert err.getvalue().strip() == f"export {export.uid}: 1 annotations (jsonl); left out: rejected 1, not_accepted 1"
+    assert export.filters["min_score"] == 3.5 and export.filters["accepted_only"] is True
+    with pytest.raises(CommandError, match="min_score must be a number, not 'lots'"):
+        call_command("export", "cmd", "--min-score", "lots", stdout=io.StringIO(), stderr=io.StringIO())
+    with pytest.raises(CommandError, match="no guideline version 9"):
+        call_command("export", "cmd", "--exclude-guideline-version", "9", stdout=io.StringIO(), stderr=io.StringIO())
+    assert Export.objects.count() == 1
