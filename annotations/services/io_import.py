@@ -48,6 +48,11 @@ class RowInvalid(Exception):
     """One row cannot become a task; the message says why."""
 
 
+class CheckedRow(dict):
+    """A row a reader has already passed through annotations.inputs (json_loads / json_problem),
+    so task_row_clean does not walk it a second time."""
+
+
 @dataclass
 class RowError:
     line: int
@@ -200,10 +205,14 @@ def format_guess(*, name: str) -> str:
     raise RowInvalid(f"Cannot tell the format of {name!r}: name it .jsonl, .csv or .json, or give the format.")
 
 
+def _checked(value: Any) -> Any:
+    return CheckedRow(value) if type(value) is dict else value
+
+
 def _json_row(text: str) -> Any:
     """One decoded and checked JSON value, or the RowInvalid that says why not."""
     try:
-        return json_loads(text)
+        return _checked(json_loads(text))
     except InputError as exc:
         return RowInvalid(str(exc))
 
@@ -319,8 +328,7 @@ def _json_array_rows(text: str, *, positions: bool = False) -> Iterator[tuple[in
             item = _json_row(text[pos:end])
         else:
             problem = json_problem(item)
-            if problem:
-                item = RowInvalid(problem)
+            item = RowInvalid(problem) if problem else _checked(item)
         advance(skip(end))
         if pos < n and text[pos] in ",]":
             yield where, item
@@ -568,7 +576,7 @@ def task_row_clean(*, project: Project, row: Any) -> dict:
         raise row
     if not isinstance(row, dict):
         raise RowInvalid(f"a task must be a JSON object, not {type(row).__name__}")
-    problem = json_problem(row)  # unstorable text, non-finite numbers, wide integers, depth: any field
+    problem = None if isinstance(row, CheckedRow) else json_problem(row)  # text, numbers, depth: any field
     if problem:
         raise RowInvalid(problem)
     keys = PAYLOAD_KEYS[project.kind]
