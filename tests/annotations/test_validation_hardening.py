@@ -150,3 +150,19 @@ def test_the_work_screen_keeps_a_too_long_skip_reason_and_says_why(client, annot
     assert Assignment.objects.get(pk=annotation.assignment_id).state == Assignment.State.ACTIVE
     page = client.post(url, {"action": "skip", "skip_reason": reason}).content.decode()
     assert reason in page  # everything typed is still on the screen
+
+
+@pytest.mark.parametrize("extra", [{}, {"autosave": "1"}])
+def test_the_work_screen_refuses_a_draft_with_a_nul_naming_the_field(client, annotator, make_project, extra):
+    project = make_project(members=[annotator], tasks=1)
+    client.force_login(annotator)
+    client.get(reverse("annotations:work", args=[project.pk]))
+    annotation = Annotation.objects.get(annotator=annotator)
+    url = reverse("annotations:work_annotation", args=[project.pk, annotation.pk])
+    response = client.post(url, {"action": "draft", "text": "half \x00 done", **extra}, HTTP_HX_REQUEST="true")
+    assert 200 <= response.status_code < 500
+    assert "NUL" in response.content.decode()
+    assert Annotation.objects.get(pk=annotation.pk).result in ({}, None)
+    response = client.post(url, {"text": "Sugar \x00 from light."})
+    assert response.status_code < 500 and "NUL" in response.content.decode()
+    assert Annotation.objects.get(pk=annotation.pk).state == Annotation.State.DRAFT
