@@ -7,11 +7,14 @@ examples aim at those real ids, half at random ones. Each answer must not be a 5
 status code the schema documents for the operation, and must carry a body matching the schema.
 
 Bounded and repeatable, so it can gate CI: a fixed number of examples per operation and mode,
-derandomised generation (the same requests every run) and no example database.
+a fixed seed (the same requests every run, but for the random ids the fixture makes) and no
+example database.
 """
 
+import random
 import re
 
+import hypothesis
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
@@ -35,6 +38,7 @@ from telemetry.models import EditorSession
 from tests.annotations.review_helpers import rubric_add, submitted
 
 MAX_EXAMPLES = 25  # per operation and generation mode
+SEED = 20261202  # Schemathesis also draws from the global random module while it builds strategies
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 METHODS = ("get", "put", "post", "patch", "delete")
 
@@ -94,6 +98,7 @@ def app():
 @pytest.mark.parametrize("mode", [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
 @pytest.mark.parametrize(("method", "path"), _operations())
 def test_every_operation_answers_as_documented(world, app, method, path, mode):
+    random.seed(SEED)
     schema = schemathesis.openapi.from_wsgi("/api/schema/", app)
     operation = schema[path][method]
     names = set(re.findall(r"{(\w+)}", path))
@@ -105,10 +110,10 @@ def test_every_operation_answers_as_documented(world, app, method, path, mode):
     @settings(
         max_examples=MAX_EXAMPLES,
         deadline=None,
-        derandomize=True,
         database=None,
         suppress_health_check=list(HealthCheck),
     )
+    @hypothesis.seed(SEED)  # derandomize=True alone still varied from run to run here
     @given(case=st.one_of(*strategies))
     def exercise(case):
         case.call_and_validate(headers=world["headers"], checks=CHECKS)
