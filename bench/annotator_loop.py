@@ -125,12 +125,11 @@ def setup(*, tasks: int, history: int, annotators: int) -> dict:
     from annotations import roles
     from annotations.models import GuidelineVersion, Project
     from annotations.services.io import tasks_import_file
-    from annotations.services.people import roles_ensure
+    from annotations.services.people import membership_add
     from annotations.services.routing import assignment_next
     from annotations.services.work import annotation_start, annotation_submit
 
     call_command("migrate", verbosity=0)
-    groups = roles_ensure()
     project = Project.objects.create(name="Bench", slug="bench", kind=Project.Kind.WRITE, overlap=1)
     GuidelineVersion.objects.create(project=project, number=1, text="# Write clearly.")
 
@@ -146,8 +145,7 @@ def setup(*, tasks: int, history: int, annotators: int) -> dict:
     tokens = {}
     for name in ["fresh", "veteran"] + [f"crowd{i}" for i in range(annotators)]:
         user = User.objects.create_user(username=name, password=None)
-        user.groups.add(groups[roles.ANNOTATOR])
-        project.members.add(user)
+        membership_add(project=project, user=user, role=roles.ANNOTATOR)
         tokens[name] = Token.objects.create(user=user).key
 
     veteran = User.objects.get(username="veteran")

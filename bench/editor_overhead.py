@@ -75,14 +75,12 @@ def _prepare(env: dict) -> int:
 
     from annotations import roles
     from annotations.models import GuidelineVersion, Project, Task
-    from annotations.services.people import roles_ensure
+    from annotations.services.people import membership_add
 
     call_command("migrate", verbosity=0, interactive=False)
-    groups = roles_ensure()
     user = get_user_model().objects.create_user(username="bench", password=PASSWORD)
-    user.groups.add(groups[roles.ANNOTATOR])
     project = Project.objects.create(name="Bench", slug="bench", kind=Project.Kind.WRITE, telemetry_enabled=True)
-    project.members.add(user)
+    membership_add(project=project, user=user, role=roles.ANNOTATOR)
     GuidelineVersion.objects.create(project=project, number=1, text="# Guide")
     Task.objects.create(project=project, payload={"prompt": "Describe an animal."}, external_id="t0")
     return project.pk
