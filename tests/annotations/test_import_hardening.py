@@ -254,3 +254,24 @@ def test_the_admin_upload_reports_hostile_rows_and_keeps_the_valid_ones(client, 
     latin = SimpleUploadedFile("l.jsonl", '{"prompt": "Crème"}\n'.encode("latin-1"))
     body = client.post(url, {"file": latin}).content.decode()
     assert "1 created" in body and "Windows-1252" in body
+
+
+@pytest.mark.parametrize(
+    "body, content_type, status",
+    [
+        (b"", "application/json", 400),
+        (b"[]", "application/json", 200),
+        (b'{"prompt": "x"}', "application/json", 400),
+        (b'[{"prompt": "caf\xe9"}]', "application/json", 400),  # not UTF-8: said so, not a 500
+        (b"[" * 10_000 + b"]" * 10_000, "application/json", 200),  # one item, refused by position
+        (b"prompt=x", "application/x-www-form-urlencoded", 415),
+        (b'[{"prompt": "ok"}, {"prompt": "cut', "application/json", 201),
+    ],
+)
+def test_the_api_import_answers_odd_bodies_with_a_4xx_or_a_report(make_project, superuser, body, content_type, status):
+    project = make_project(tasks=0)
+    api = APIClient()
+    api.force_authenticate(superuser)
+    response = api.post(f"/api/projects/{project.pk}/tasks/", data=body, content_type=content_type)
+    assert response.status_code == status, response.content
+    assert "detail" in response.json() or "errors" in response.json()
