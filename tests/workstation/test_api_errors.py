@@ -365,3 +365,23 @@ def test_the_json_parser_returns_checked_json_or_a_parse_error_never_anything_el
         assert str(exc.detail).startswith("JSON parse error: ")
     else:
         assert json_problem(value, max_depth=BODY_MAX_DEPTH) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=numberish)
+def test_a_form_number_is_a_64_bit_whole_number_or_absent(raw):
+    from annotations.inputs import MAX_INT
+    from annotations.parsing import number_from_post, optional_integer
+
+    value = optional_integer(raw, field="strength")
+    text = raw.strip()
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    whole = digits.isascii() and digits.isdigit() and len(digits) <= 19
+    expected = (-1 if text.startswith("-") else 1) * int(digits) if whole else None
+    if expected is None or not 0 <= expected <= MAX_INT:
+        assert value is None
+    else:
+        assert value == expected
+    assert number_from_post({"final_seq": raw}, "final_seq", integer=True) == value
+    seconds = number_from_post({"active_seconds": raw}, "active_seconds")
+    assert seconds is None or (seconds >= 0 and seconds != float("inf"))
