@@ -15,11 +15,13 @@
 // editor starts with, not an insertion the recorder would see.
 
 const DELAY_MS = 2000; // after the last change
+const MAX_WAIT_MS = 10000; // typing without a pause still saves this often
 const RETRY_MS = [2000, 4000, 8000, 15000, 30000]; // after failed saves, one after another
 const STORE_PREFIX = 'scriptorium.draft:';
 const NOT_COMPARED = new Set(['csrfmiddlewaretoken', 'final_seq', 'active_seconds', 'action', 'autosave']);
 
 let delayMs = DELAY_MS;
+let maxWaitMs = MAX_WAIT_MS;
 let current = null; // the Draft of the form on screen
 const drafts = new WeakMap(); // form -> Draft
 
@@ -83,6 +85,7 @@ class Draft {
     this.savedAt = (el && el.dataset.savedAt) || '';
     this.savedText = el ? el.textContent.trim() : '';
     this.timer = 0; // the next save (debounce or retry)
+    this.unsavedSince = 0; // when the first change not yet sent was made
     this.copyTimer = 0; // the next sessionStorage copy
     this.inFlight = 0; // saves sent and not yet answered
     this.again = false; // a save was asked for while one was on its way
@@ -165,7 +168,10 @@ class Draft {
     // The copy is written a moment later (not on every keystroke); leaving the page writes it at once.
     if (!this.copyTimer) this.copyTimer = setTimeout(() => this.keepCopy(), 250);
     if (this.submitting) return;
-    this.schedule(delayMs);
+    const now = Date.now();
+    if (!this.unsavedSince) this.unsavedSince = now;
+    if (this.failures) return; // the retry is already set (typing does not hurry it)
+    this.schedule(Math.min(delayMs, Math.max(0, this.unsavedSince + maxWaitMs - now)));
     if (!this.inFlight && !this.failures) this.show('Unsaved changes', 'muted');
   }
 
@@ -227,6 +233,7 @@ class Draft {
       return; // over the browser's keepalive size limit: the sessionStorage copy is what survives
     }
     this.inFlight += 1;
+    this.unsavedSince = 0;
     if (!leaving) this.show('Saving…', 'muted');
     request
       .then(async (response) => {
@@ -362,13 +369,19 @@ window.addEventListener('pagehide', onLeave);
 window.addEventListener('focus', onReturn);
 window.addEventListener('online', onReturn);
 
-// Test hook: the debounce and whether anything is waiting (no content).
+// Test hook: the debounce, the longest wait, and whether anything is waiting (no content).
 window.scriptoriumAutosave = {
   get delayMs() {
     return delayMs;
   },
   set delayMs(ms) {
     delayMs = ms;
+  },
+  get maxWaitMs() {
+    return maxWaitMs;
+  },
+  set maxWaitMs(ms) {
+    maxWaitMs = ms;
   },
   pending: () => Boolean(current && current.dirty),
   flush: () => current && current.save(),

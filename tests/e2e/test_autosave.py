@@ -210,6 +210,22 @@ def test_hiding_or_leaving_the_page_saves_at_once(page, login, annotator, make_p
     assert errors == []
 
 
+def test_typing_without_a_pause_is_saved_anyway(page, login, annotator, make_project):
+    project = make_project(Project.Kind.WRITE, members=[annotator])
+    errors = _watch_errors(page)
+    login("ann1")
+    page.goto(f"/work/{project.pk}/")
+    annotation = _current_annotation(page)
+    # No pause ever long enough for the debounce; the longest wait is short for the test.
+    page.evaluate(
+        f"() => {{ window.scriptoriumAutosave.delayMs = {NEVER}; window.scriptoriumAutosave.maxWaitMs = 300; }}"
+    )
+    page.keyboard.type("A long answer typed without stopping", delay=40)
+    annotation = _wait_stored(annotation, lambda a: a.result.get("text", "").startswith("A long answer"))
+    assert annotation.result["text"].startswith("A long answer") and annotation.state == Annotation.State.DRAFT
+    assert errors == []
+
+
 def test_a_failed_autosave_says_so_keeps_the_typing_and_tries_again(page, login, annotator, make_project):
     project = make_project(Project.Kind.WRITE, members=[annotator])
     errors = _watch_errors(page)
