@@ -285,6 +285,20 @@ def test_every_operation_documents_its_client_errors_in_the_error_shape():
                 if code not in operation["responses"]:
                     missing.append(f"{method.upper()} {path} {code}")
     assert not missing, missing
+    shapeless = [
+        f"{method.upper()} {path} {code}"
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+        for code, response in operation["responses"].items()
+        if code.startswith("4")
+        and response.get("content", {}).get("application/json", {}).get("schema")
+        != {"$ref": "#/components/schemas/Errors"}
+    ]
+    assert not shapeless, shapeless
+    submit = schema["paths"]["/api/tasks/{task_id}/annotations/"]["post"]["responses"]
+    assert {"409", "415"} <= set(submit)
+    assert "429" in schema["paths"]["/api/telemetry/sessions/{session_id}/events/"]["post"]["responses"]
     error = schema["components"]["schemas"]["Errors"]
     assert "detail" in error["required"]
     assert set(error["properties"]) >= {"detail", "errors"}
