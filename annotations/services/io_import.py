@@ -109,9 +109,9 @@ def _utf16_guess(head: bytes) -> str | None:
         return None
     zero_even = sum(1 for i in range(0, pairs * 2, 2) if head[i] == 0)
     zero_odd = sum(1 for i in range(1, pairs * 2, 2) if head[i] == 0)
-    if zero_odd >= 0.3 * pairs and zero_even <= 0.02 * pairs:
+    if zero_odd >= 0.3 * pairs and zero_even <= 0.1 * zero_odd:
         guess = "utf-16-le"
-    elif zero_even >= 0.3 * pairs and zero_odd <= 0.02 * pairs:
+    elif zero_even >= 0.3 * pairs and zero_odd <= 0.1 * zero_even:
         guess = "utf-16-be"
     else:
         return None
@@ -120,18 +120,27 @@ def _utf16_guess(head: bytes) -> str | None:
     return guess if text.count("\x00") <= 0.1 * len(text) and any(c in text for c in "\n{[,") else None
 
 
+_NEWLINE = re.compile(r"(\r\n|\r|\n)")
+
+
 def _split_lines(chunks: Iterable[str]) -> Iterator[str]:
-    """Lines with their endings kept (split on LF only, as csv and JSONL expect)."""
-    pending = ""
+    """Lines with their endings kept, split on LF, CRLF or CR alone (old Mac spreadsheets), as a
+    text file opened with newline="" gives them to csv; never on the other characters
+    str.splitlines() takes (U+2028, form feed...), which may sit inside a value."""
+    pending: list[str] = []
     for chunk in chunks:
-        pending += chunk
-        if "\n" not in pending:
+        if "\n" not in chunk and "\r" not in chunk:
+            pending.append(chunk)
             continue
-        *lines, pending = pending.split("\n")
-        for line in lines:
-            yield line + "\n"
+        parts = _NEWLINE.split("".join(pending) + chunk)
+        rest = parts.pop()
+        if not rest and parts[-1] == "\r":  # a CR that ends the chunk may be half of a CRLF
+            rest = parts.pop(-2) + parts.pop()
+        for i in range(0, len(parts), 2):
+            yield parts[i] + parts[i + 1]
+        pending = [rest] if rest else []
     if pending:
-        yield pending
+        yield "".join(pending)
 
 
 def _utf16_lines(stream: IO[bytes], *, encoding: str, notes: list[str]) -> Iterator[str]:
@@ -149,9 +158,19 @@ def _utf16_lines(stream: IO[bytes], *, encoding: str, notes: list[str]) -> Itera
     return _split_lines(chunks())
 
 
+def _byte_lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """Lines of bytes with their endings, split on LF, CRLF or CR alone (bytes.splitlines takes
+    exactly those three)."""
+    for raw in stream:
+        if raw.count(b"\r") > raw.endswith(b"\r\n"):  # a CR other than the one of a final CRLF
+            yield from raw.splitlines(keepends=True)
+        else:
+            yield raw
+
+
 def _utf8_lines(stream: IO[bytes], *, notes: list[str]) -> Iterator[str]:
     fallback: list[int] = []
-    for number, raw in enumerate(stream, start=1):
+    for number, raw in enumerate(_byte_lines(stream), start=1):
         if number == 1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8) :]
         try:

@@ -275,3 +275,19 @@ def test_the_api_import_answers_odd_bodies_with_a_4xx_or_a_report(make_project, 
     response = api.post(f"/api/projects/{project.pk}/tasks/", data=body, content_type=content_type)
     assert response.status_code == status, response.content
     assert "detail" in response.json() or "errors" in response.json()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "latin-1"])
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"])
+def test_files_with_any_line_ending_keep_their_lines(make_project, encoding, newline):
+    """Old Mac spreadsheets save CSV with CR alone; lines (and so the reported line numbers) still count."""
+    project = make_project(tasks=0)
+    rows = ["prompt,difficulty", "Première,", '"Two', 'lines",2', "Bad,9", "Last,"]
+    raw = (newline.join(rows) + newline).encode(encoding)
+    report = tasks_import_file(project=project, stream=io.BytesIO(raw), fmt="csv")
+    assert [(e.line, e.reason) for e in report.errors] == [(5, "difficulty must be 1-5, not 9")]
+    assert _prompts(project) == ["Last", "Première", f"Two{newline}lines"]
+    lines = ['{"prompt": "Un"}', '{"prompt": "Deux", "batch": -1}', '{"prompt": "Trois"}']
+    jsonl = newline.join(lines).encode(encoding)
+    report = tasks_import_file(project=make_project(tasks=0), stream=io.BytesIO(jsonl), fmt="jsonl")
+    assert (report.created, [e.line for e in report.errors]) == (2, [2])
