@@ -182,7 +182,8 @@ def _utf8_lines(stream: IO[bytes], *, notes: list[str]) -> Iterator[str]:
         shown = ", ".join(map(str, fallback[:MAX_NOTED_LINES]))
         more = f" and {len(fallback) - MAX_NOTED_LINES} more" if len(fallback) > MAX_NOTED_LINES else ""
         notes.append(
-            f"The file is not UTF-8 text: line {shown}{more} was read as Windows-1252 (Latin-1); "
+            f"The file is not UTF-8 text: line{'s' if len(fallback) > 1 else ''} {shown}{more} "
+            f"{'were' if len(fallback) > 1 else 'was'} read as Windows-1252 (Latin-1); "
             "check the accented letters of those rows, or save the file as UTF-8."
         )
 
