@@ -17,7 +17,12 @@ from annotations.selectors_work import assignment_for_work
 from annotations.services.io import tasks_import
 from annotations.services.io_import import RowInvalid, json_list_items
 from annotations.services.routing import assignment_next, assignment_release
-from annotations.services.work import annotation_save_draft, annotation_start, annotation_submit
+from annotations.services.work import (
+    MAX_ACTIVE_SECONDS,
+    annotation_save_draft,
+    annotation_start,
+    annotation_submit,
+)
 
 # --- The annotation loop: next task, submit, draft -------------------------------------------
 
@@ -49,7 +54,7 @@ class NextTaskSerializer(serializers.Serializer):
 
 class ResultSerializer(serializers.Serializer):
     result = serializers.JSONField(help_text="The result in the project kind's shape (see annotations/validation.py).")
-    active_seconds = serializers.FloatField(required=False, min_value=0, max_value=7 * 24 * 3600)
+    active_seconds = serializers.FloatField(required=False, min_value=0, max_value=MAX_ACTIVE_SECONDS)
     final_seq = serializers.IntegerField(
         required=False, min_value=0, max_value=2_147_483_647, help_text="The editor session's last event seq."
     )
@@ -60,6 +65,7 @@ class SubmittedSerializer(serializers.Serializer):
     state = serializers.CharField()
     version = serializers.IntegerField()
     submitted_at = serializers.DateTimeField(allow_null=True)
+    draft_saved_at = serializers.DateTimeField(allow_null=True, help_text="When the draft was last saved.")
 
 
 class ErrorsSerializer(serializers.Serializer):
@@ -134,7 +140,8 @@ def _invalid(exc: ValidationError) -> Response:
 
 def _saved(annotation: Annotation, *, status: int) -> Response:
     fields = {"annotation_id": annotation.pk, "state": annotation.state, "version": annotation.version}
-    return Response({**fields, "submitted_at": annotation.submitted_at}, status=status)
+    times = {"submitted_at": annotation.submitted_at, "draft_saved_at": annotation.draft_saved_at}
+    return Response({**fields, **times}, status=status)
 
 
 class SubmitAnnotationView(APIView):

@@ -1,5 +1,6 @@
 """An annotator's work on one assignment: start, save a draft, submit, skip."""
 
+import math
 import random
 
 from django.core.exceptions import ValidationError
@@ -32,6 +33,16 @@ def annotation_start(*, assignment: Assignment) -> Annotation:
     return annotation
 
 
+# Active time comes from the page's own clock, not from a person: out-of-range values are bounded
+# here (the one place), never refused, so a submit is never lost to a bad timer.
+MAX_ACTIVE_SECONDS = 7 * 24 * 3600
+
+
+def _active_seconds(value) -> float:
+    value = float(value)
+    return min(max(value, 0.0), MAX_ACTIVE_SECONDS) if math.isfinite(value) else 0.0
+
+
 def annotation_save_draft(*, annotation: Annotation, result: dict, active_seconds: float | None = None) -> Annotation:
     """Keep whatever was typed, valid or not: a draft is never refused for its content."""
     if annotation.state == Annotation.State.SUBMITTED:
@@ -43,7 +54,7 @@ def annotation_save_draft(*, annotation: Annotation, result: dict, active_second
         raise ValidationError(unstorable)
     changes = {"result": result, "draft_saved_at": timezone.now()}
     if active_seconds is not None:
-        changes["active_seconds"] = max(annotation.active_seconds, float(active_seconds))
+        changes["active_seconds"] = max(annotation.active_seconds, _active_seconds(active_seconds))
     # Written only while the work is not handed in: a draft that loaded the annotation before a
     # submit committed (an autosave in flight) must not overwrite the submitted result.
     if not Annotation.objects.filter(pk=annotation.pk).exclude(state=Annotation.State.SUBMITTED).update(**changes):
@@ -77,7 +88,7 @@ def annotation_submit(
         annotation.submitted_at = now
         annotation.guideline_version = project.current_guideline()
         if active_seconds is not None:
-            annotation.active_seconds = max(0.0, float(active_seconds))
+            annotation.active_seconds = _active_seconds(active_seconds)
         elif annotation.active_seconds == 0:
             annotation.active_seconds = (now - annotation.started_at).total_seconds()
         if annotation.version == 1:
