@@ -54,8 +54,58 @@ def text_repair(value: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", value).replace("\x00", "") if text_problem(value) else value
 
 
+def _text_sound(value: str) -> bool:
+    return "\x00" not in value and (value.isascii() or not _LONE_SURROGATE.search(value))
+
+
+def _json_sound(value, max_depth: int) -> bool:
+    """The fast yes for what json_problem accepts: exact types, no paths built, text children checked
+    in place. Anything it cannot vouch for goes to the walk that names the problem."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if kind is dict or kind is list:
+            if depth > max_depth:
+                return False
+            if kind is dict:
+                for key in item:
+                    if type(key) is not str or not _text_sound(key):
+                        return False
+                children = item.values()
+            else:
+                children = item
+            for child in children:
+                child_kind = type(child)
+                if child_kind is str:
+                    if not _text_sound(child):
+                        return False
+                elif child_kind is int:
+                    if not -MAX_INT - 1 <= child <= MAX_INT:
+                        return False
+                elif child is not None and child_kind is not bool:
+                    stack.append((child, depth + 1))
+        elif kind is str:
+            if not _text_sound(item):
+                return False
+        elif kind is int:
+            if not -MAX_INT - 1 <= item <= MAX_INT:
+                return False
+        elif kind is float:
+            if not math.isfinite(item):
+                return False
+        elif item is not None and kind is not bool:
+            return False
+    return True
+
+
 def json_problem(value, *, max_depth: int = MAX_DEPTH) -> str | None:
     """Why this decoded JSON value cannot be stored, or None. Walks iteratively (no recursion limit)."""
+    return None if _json_sound(value, max_depth) else _json_problem_where(value, max_depth)
+
+
+def _json_problem_where(value, max_depth: int) -> str | None:
+    """The walk that names the first problem and where it is."""
     stack = [(value, 1, "")]
     while stack:
         item, depth, path = stack.pop()
