@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations import access, roles
+from annotations.inputs import references_shown
 from annotations.models import Annotation, Assignment, Project
 from annotations.selectors_work import assignment_for_work
 from annotations.services.io import tasks_import
@@ -98,7 +99,7 @@ class NextTaskView(APIView):
                 "task_id": task.pk,
                 "external_id": task.external_id,
                 "payload": task.payload,
-                "references": task.references,
+                "references": references_shown(task.references),
                 "domain_tags": task.domain_tags,
                 "difficulty": task.difficulty,
                 "guideline_version": guideline.number if guideline else None,

@@ -193,6 +193,16 @@ def integer_check(raw, *, field: str, minimum: int = 0, maximum: int = MAX_INT) 
     return value
 
 
+def references_shown(references) -> list[dict]:
+    """A task's reference materials as a screen or client may show them: objects only, and a link only
+    to a web address (rows stored before the import checked links are safe too)."""
+    shown = []
+    for ref in references if isinstance(references, list) else []:
+        if isinstance(ref, dict):
+            shown.append({**ref, "url": web_url(ref.get("url"))})
+    return shown
+
+
 def web_url(url) -> str:
     """The URL if it is an http(s) address that may be linked, else ''."""
     if not isinstance(url, str):

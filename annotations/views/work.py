@@ -14,7 +14,7 @@ from django_htmx.http import reswap, retarget
 from markdown_it import MarkdownIt
 
 from annotations import hooks
-from annotations.inputs import web_url
+from annotations.inputs import references_shown
 from annotations.models import Annotation, Assignment, Project
 from annotations.parsing import error_slots, form_state, number_from_post, result_from_post, screen_errors
 from annotations.selectors import annotations_done_today
@@ -60,7 +60,7 @@ def _work_context(
         "annotation": annotation,
         "task": task,
         "payload": payload,
-        "references": _references(task.references),
+        "references": references_shown(task.references),
         "guideline": guideline,
         "guideline_html": _markdown.render(guideline.text) if guideline else "",
         "changes": guideline_changes_since_last_work(user=request.user, project=project, current=guideline),
@@ -97,16 +97,6 @@ def _workable(annotation: Annotation) -> bool:
         and assignment.state == Assignment.State.ACTIVE
         and assignment.expires_at >= timezone.now()
     )
-
-
-def _references(references) -> list[dict]:
-    """The task's reference materials as shown: links only to web addresses (never javascript: or data:)."""
-    shown = []
-    for ref in references if isinstance(references, list) else []:
-        if not isinstance(ref, dict):
-            continue
-        shown.append({**ref, "url": web_url(ref.get("url"))})
-    return shown
 
 
 def _next_screen(request: HttpRequest, project: Project) -> HttpResponse:

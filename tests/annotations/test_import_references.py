@@ -65,3 +65,16 @@ def test_the_work_screen_links_only_web_addresses(client, make_project, annotato
     body = client.get(f"/work/{project.pk}/").content.decode()
     _no_hostile_link(body)
     assert 'href="https://example.org/\nx"' not in body
+
+
+def test_the_next_task_api_gives_clients_only_web_links(make_project, annotator):
+    from rest_framework.test import APIClient
+
+    project = make_project(members=[annotator], tasks=1)
+    task = project.tasks.get()
+    task.references = [{"id": "a", "title": "A", "url": HOSTILE[0]}, {"id": "b", "title": "B", "url": "https://x.org"}]
+    task.save(update_fields=["references"])
+    api = APIClient()
+    api.force_authenticate(annotator)
+    refs = api.get(f"/api/projects/{project.pk}/next/").json()["references"]
+    assert [(r["id"], r["url"]) for r in refs] == [("a", ""), ("b", "https://x.org")]
