@@ -199,7 +199,7 @@ def references_shown(references) -> list[dict]:
     shown = []
     for ref in references if isinstance(references, list) else []:
         if isinstance(ref, dict):
-            shown.append({**ref, "url": web_url(ref.get("url"))})
+            shown.append({**ref, "url": web_url(ref["url"])} if "url" in ref else ref)
     return shown
 
 
