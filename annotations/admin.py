@@ -1,17 +1,66 @@
+import json
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import widgets
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from annotations import access
 from annotations import models as m
-from annotations.services.io import IMPORT_FORMATS, tasks_import_file
+from annotations.inputs import json_problem, text_problem
+from annotations.services.io import IMPORT_FORMATS, RowInvalid, task_row_clean, tasks_import_file
 from annotations.services.people import membership_add
+
+
+class ShowableJSONField(forms.JSONField):
+    """Redisplays refused JSON with escapes: Django's own writes a lone surrogate raw, and the page
+    holding it cannot be encoded (a 500 instead of the error beside the field)."""
+
+    def prepare_value(self, value):
+        shown = super().prepare_value(value)
+        return json.dumps(value, cls=self.encoder) if isinstance(shown, str) and text_problem(shown) else shown
+
+
+class CheckedForm(forms.ModelForm):
+    """Whatever is typed in the admin passes the checks every other entrance uses: no text or JSON
+    that cannot be stored or shown (annotations.inputs)."""
+
+    def clean(self):
+        data = super().clean()
+        for name, value in list(data.items()):
+            if isinstance(value, str):
+                problem = text_problem(value)
+            elif isinstance(value, dict | list):
+                problem = json_problem(value)
+            else:
+                continue
+            if problem:
+                self.add_error(name, f"This {problem}.")
+        return data
+
+
+class TaskForm(CheckedForm):
+    """A task typed in the admin follows the import's rules for its project's kind (task_row_clean)."""
+
+    def clean(self):
+        data = super().clean()
+        project = data.get("project")
+        if project is None or self.errors:
+            return data
+        row = {k: data.get(k) for k in ("external_id", "references", "domain_tags", "gold_answer")}
+        row.update({k: data[k] for k in ("difficulty", "model_uncertainty", "batch") if data.get(k) is not None})
+        row["payload"] = data.get("payload") if isinstance(data.get("payload"), dict) else {}
+        try:
+            task_row_clean(project=project, row=row)
+        except RowInvalid as exc:
+            raise forms.ValidationError(f"The import would refuse this task: {exc}.") from None
+        return data
 
 
 class ProjectScopedAdmin(admin.ModelAdmin):
@@ -20,6 +69,8 @@ class ProjectScopedAdmin(admin.ModelAdmin):
     model permissions, so no group can widen it. `project_path` leads from the model to its project."""
 
     project_path = "project"
+    form = CheckedForm
+    formfield_overrides = {models.JSONField: {"form_class": ShowableJSONField}}
 
     def _ids(self, request):
         return access.project_ids(request.user, access.MANAGE)
@@ -186,6 +237,7 @@ class RubricDimensionAdmin(ProjectScopedAdmin):
 
 @admin.register(m.Task)
 class TaskAdmin(ProjectScopedAdmin):
+    form = TaskForm
     list_display = [
         "id",
         "project",

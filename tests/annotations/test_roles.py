@@ -279,3 +279,32 @@ def test_a_right_password_before_the_limit_logs_in_and_resets_the_count(client, 
         client.post("/accounts/login/", {"username": "steady", "password": "wrong"})
     assert client.post("/accounts/login/", {"username": "steady", "password": PASSWORD}).status_code == 302
     assert int(client.session["_auth_user_id"]) == steady.pk
+
+
+def test_a_task_typed_in_the_admin_follows_the_imports_rules(client, teams):
+    a = teams["a"]
+    client.force_login(a["admin"])
+    form = {
+        "project": a["project"].pk,
+        "payload": '{"prompt": "Explain"}',
+        "references": '[{"title": "Evil", "url": "javascript:alert(1)"}]',
+        "domain_tags": "[]",
+        "difficulty": 3,
+        "model_uncertainty": 0,
+        "batch": 0,
+        "slots_taken": 0,
+    }
+    response = client.post("/admin/annotations/task/add/", form)
+    assert response.status_code == 200 and "must be an http:// or https:// address" in response.content.decode()
+    response = client.post(
+        "/admin/annotations/task/add/", {**form, "references": "[]", "payload": '{"prompt": "\\ud800"}'}
+    )
+    assert response.status_code == 200 and "unpaired UTF-16 surrogate" in response.content.decode()
+    response = client.post(
+        "/admin/annotations/task/add/", {**form, "project": teams["b"]["project"].pk, "references": "[]"}
+    )
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert Task.objects.count() == 4
+    response = client.post("/admin/annotations/task/add/", {**form, "references": "[]"})
+    assert response.status_code == 302
+    assert Task.objects.filter(project=a["project"], payload={"prompt": "Explain"}).count() == 1
