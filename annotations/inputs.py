@@ -5,7 +5,8 @@ none of them raises anything but `InputError` (a ValueError), whatever it is giv
 
 - `text_problem` / `text_check`: text that cannot be stored or shown (a lone UTF-16 surrogate from
   JSON's "\\ud800", or a NUL character, which PostgreSQL refuses).
-- `text_repair`: text already stored before that check, made showable (U+FFFD for a lone surrogate).
+- `text_repair` / `json_repair`: text already stored before these checks, made showable (U+FFFD for a
+  lone surrogate, NUL dropped).
 - `json_problem` / `json_check`: a decoded JSON value that is too deep, holds an integer outside
   64 bits, a non-finite float (NaN, Infinity, 1e400), a non-string key, or bad text anywhere inside.
 - `json_loads`: bytes or text -> a checked value, never RecursionError, never NaN, never a 4,300-digit
@@ -97,6 +98,17 @@ def _json_sound(value, max_depth: int) -> bool:
         elif item is not None and kind is not bool:
             return False
     return True
+
+
+def json_repair(value):
+    """A stored JSON value with every text and key made showable (text_repair); the rest as it was."""
+    if isinstance(value, str):
+        return text_repair(value)
+    if isinstance(value, dict):
+        return {text_repair(k) if isinstance(k, str) else k: json_repair(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_repair(v) for v in value]
+    return value
 
 
 def json_problem(value, *, max_depth: int = MAX_DEPTH) -> str | None:
