@@ -6,11 +6,15 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# `make bench` runs each benchmark's smoke run; `make bench BENCH=full` runs them at full size (minutes).
+BENCH ?= quick
+BENCH_QUICK := $(if $(filter quick,$(BENCH)),--quick,)
+EDITOR_QUICK := $(if $(filter quick,$(BENCH)),--chars 300 --rounds 1,)
 # daphne drops a websocket message over 1 MiB without a word; with a larger cap the app itself answers
 # telemetry frames over its 256 KiB limit with the protocol's too_large (tests/conftest.py matches).
 DAPHNE_FLAGS := --websocket-max-message-size 4194304 --websocket-max-frame-size 4194304
 
-.PHONY: run test install install-test static chromium lint bench clean
+.PHONY: run test install install-test install-bench static chromium lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +30,9 @@ static:
 	@command -v npm >/dev/null || { echo "npm is needed for the front-end libraries (htmx, chart.js)"; exit 1; }
 	npm install --no-audit --no-fund --loglevel=error
 
+install-bench: $(BIN)/python static
+	$(BIN)/pip install -q -e '.[bench]'
+
 chromium:
 	@bash scripts/ensure-chromium $(BIN)
 
@@ -38,6 +45,11 @@ run: install
 test: install-test chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-bench chromium
+	$(BIN)/python bench/annotator_loop.py $(BENCH_QUICK)
+	$(BIN)/python bench/ingest.py $(BENCH_QUICK)
+	$(BIN)/python bench/editor_overhead.py $(EDITOR_QUICK)
 
 lint:
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
