@@ -31,23 +31,68 @@ class Project(models.Model):
     text_required = models.BooleanField(default=True)
     # compare: [{"key": "accuracy", "name": "Accuracy", "description": "..."}]
     comparison_dimensions = models.JSONField(default=list, blank=True)
-    overlap = models.PositiveSmallIntegerField("overlap k", default=1, validators=[MinValueValidator(1)])
-    gold_rate = models.FloatField(default=0.0, validators=[MinValueValidator(0), MaxValueValidator(1)])
-    validation_batch_size = models.PositiveIntegerField(default=50)
-    iaa_threshold = models.FloatField("IAA threshold", default=0.6)
+    overlap = models.PositiveSmallIntegerField(
+        "overlap k",
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="How many different annotators work on each task. Routing gives a task to at most this many "
+        "people and never twice to the same person.",
+    )
+    gold_rate = models.FloatField(
+        default=0.0,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Share (0-1) of gold tasks (tasks with a gold answer) to mix into each annotator's work. "
+        "Does nothing yet: routing does not inject gold tasks and no work is scored against gold answers.",
+    )
+    validation_batch_size = models.PositiveIntegerField(
+        default=50,
+        help_text="How many tasks the validation batch holds before the project may move to production. "
+        "Does nothing yet: no validation gate runs.",
+    )
+    iaa_threshold = models.FloatField(
+        "IAA threshold",
+        default=0.6,
+        help_text="Inter-annotator agreement the validation batch must reach before production. "
+        "Does nothing yet: no validation gate runs.",
+    )
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.VALIDATION)
-    telemetry_enabled = models.BooleanField(default=True)
-    expected_minutes = models.FloatField("expected minutes per task", default=5.0)
-    assignment_ttl_minutes = models.PositiveIntegerField(default=60)
-    blind_review = models.BooleanField(default=False, help_text="Hide the annotator from reviewers.")
+    telemetry_enabled = models.BooleanField(
+        default=True,
+        help_text="Record how answers are written (key classes, pastes, reference reading, text snapshots) "
+        "and compute signals and flags for reviewers. Off: new work opens no editor session and gets no signals.",
+    )
+    expected_minutes = models.FloatField(
+        "expected minutes per task",
+        default=5.0,
+        help_text="How long a task of middle difficulty should take; the signals compare each annotation's "
+        "active time against it (scaled by the task's difficulty).",
+    )
+    assignment_ttl_minutes = models.PositiveIntegerField(
+        default=60,
+        help_text="How long a claimed task stays reserved for its annotator; then the claim expires and "
+        "the task goes back to routing.",
+    )
+    blind_review = models.BooleanField(
+        default=False, help_text="Hide who wrote an annotation from reviewers (review screens and API)."
+    )
     double_review_rate = models.FloatField(
         default=0.1,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
-        help_text="Share of annotations sent to two reviewers (reviewer calibration).",
+        help_text="Share (0-1) of annotations drawn at their first submission to want two reviewers; "
+        "reviewer calibration measures agreement on them.",
     )
-    show_exemplars = models.BooleanField(default=False, help_text="Show anonymised exemplary work next to tasks.")
+    show_exemplars = models.BooleanField(
+        default=False,
+        help_text="Show annotators anonymised work that reviewers marked exemplary, next to their tasks.",
+    )
     # Per-project overrides of telemetry flag thresholds, e.g. {"paste_dominant": 0.6}.
-    flag_thresholds = models.JSONField(default=dict, blank=True)
+    flag_thresholds = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Per flag, as JSON: a number replaces its main threshold ({"paste_dominant": 0.6}), an '
+        'object replaces named parameters ({"transcription_rhythm": {"min_keys": 50}}), false turns it off. '
+        "Applies to signals computed from now on (at submit, or manage.py recompute_signals).",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
