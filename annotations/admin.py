@@ -16,6 +16,7 @@ from annotations import models as m
 from annotations.inputs import json_problem, text_problem
 from annotations.services.io import IMPORT_FORMATS, RowInvalid, task_row_clean, tasks_import_file
 from annotations.services.people import membership_add
+from annotations.services.projects import dimensions_problem, labels_problem
 
 
 class ShowableJSONField(forms.JSONField):
@@ -157,9 +158,87 @@ class GuidelineInline(admin.StackedInline):
     raw_id_fields = ["created_by"]
 
 
+class LabelsField(forms.CharField):
+    """A label set typed one label per line; saved as the list the project API takes."""
+
+    widget = forms.Textarea(attrs={"rows": 6})
+
+    def prepare_value(self, value):
+        return "\n".join(map(str, value)) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+    def validate(self, value):
+        if problem := labels_problem(value):
+            raise forms.ValidationError(problem)
+
+
+class DimensionsField(forms.CharField):
+    """Comparison dimensions typed one per line as "key | Name | description" (name and description
+    optional); saved as the list of objects the project API takes."""
+
+    widget = forms.Textarea(attrs={"rows": 6})
+
+    def prepare_value(self, value):
+        if not isinstance(value, list):
+            return value
+        lines = []
+        for dim in value:
+            parts = [str(dim.get(k) or "").replace("\n", " ") for k in ("key", "name", "description")]
+            lines.append(" | ".join(parts[: 3 if parts[2] else 2 if parts[1] else 1]))
+        return "\n".join(lines)
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        dimensions = []
+        for line in (value or "").splitlines():
+            if not line.strip():
+                continue
+            key, name, description = ([part.strip() for part in line.split("|", 2)] + ["", ""])[:3]
+            dim = {"key": key}
+            if name:
+                dim["name"] = name
+            if description:
+                dim["description"] = description
+            dimensions.append(dim)
+        return dimensions
+
+    def validate(self, value):
+        if problem := dimensions_problem(value):
+            raise forms.ValidationError(problem)
+
+
+class ProjectForm(CheckedForm):
+    """Labels and comparison dimensions edited as lists, refused in the words of the project API."""
+
+    labels = LabelsField(
+        required=False,
+        help_text="Classification: one label per line, in the order the work screen numbers them (keys 1-9).",
+    )
+    comparison_dimensions = DimensionsField(
+        required=False,
+        help_text="Comparison: one dimension per line as key | Name | description, e.g. "
+        "accuracy | Accuracy | Is every claim correct? (key: lower-case letters, digits, - or _).",
+    )
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == m.Project.Kind.CLASSIFY and "labels" in data and len(data["labels"]) < 2:
+            self.add_error("labels", "A classification project needs at least two labels.")
+        if kind == m.Project.Kind.COMPARE and "comparison_dimensions" in data and not data["comparison_dimensions"]:
+            self.add_error("comparison_dimensions", "A comparison project needs at least one dimension.")
+        return data
+
+
 @admin.register(m.Project)
 class ProjectAdmin(ProjectScopedAdmin):
     project_path = "pk"
+    form = ProjectForm
     list_display = ["name", "kind", "phase", "overlap", "telemetry_enabled", "is_active", "created_at"]
     list_filter = ["kind", "phase", "telemetry_enabled", "is_active"]
     search_fields = ["name", "slug", "description"]

@@ -39,7 +39,7 @@ MAX_NAME = 100
 _KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
 
 
-def _labels_problem(labels) -> str | None:
+def labels_problem(labels) -> str | None:
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
         return "Give the labels as a list of text."
     cleaned = [x.strip() for x in labels]
@@ -54,7 +54,7 @@ def _labels_problem(labels) -> str | None:
     return None
 
 
-def _dimensions_problem(dimensions) -> str | None:
+def dimensions_problem(dimensions) -> str | None:
     if not isinstance(dimensions, list) or not all(isinstance(d, dict) for d in dimensions):
         return 'Give the dimensions as a list of objects: [{"key": "accuracy", "name": "Accuracy"}].'
     keys = []
@@ -92,9 +92,9 @@ def _check(*, fields: dict, project: Project | None) -> dict:
     kind = fields.get("kind", project.kind if project else None)
     if project is not None and "kind" in fields and fields["kind"] != project.kind and project.tasks.exists():
         errors["kind"] = f"This project already has tasks of kind {project.kind}; its kind cannot change."
-    if "labels" in fields and (problem := _labels_problem(fields["labels"])):
+    if "labels" in fields and (problem := labels_problem(fields["labels"])):
         errors["labels"] = problem
-    if "comparison_dimensions" in fields and (problem := _dimensions_problem(fields["comparison_dimensions"])):
+    if "comparison_dimensions" in fields and (problem := dimensions_problem(fields["comparison_dimensions"])):
         errors["comparison_dimensions"] = problem
     if "flag_thresholds" in fields and (problem := _thresholds_problem(fields["flag_thresholds"])):
         errors["flag_thresholds"] = problem
