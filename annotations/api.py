@@ -14,10 +14,10 @@ from rest_framework.views import APIView
 from annotations import access, roles
 from annotations.inputs import references_shown
 from annotations.models import Annotation, Assignment, Project
-from annotations.selectors_work import assignment_for_work
+from annotations.selectors_work import assignment_for_work, returned_reviews
 from annotations.services.io import tasks_import
 from annotations.services.io_import import RowInvalid, json_list_items
-from annotations.services.routing import assignment_next, assignment_release
+from annotations.services.routing import RETURNED_REASON, assignment_next, assignment_release
 from annotations.services.work import (
     MAX_ACTIVE_SECONDS,
     annotation_save_draft,
@@ -51,6 +51,14 @@ class NextTaskSerializer(serializers.Serializer):
     annotation_id = serializers.IntegerField()
     left_response = serializers.CharField(help_text="compare: which response to show on the left ('a' or 'b').")
     draft = serializers.JSONField(help_text="What was saved as a draft so far.")
+    returned = serializers.BooleanField(
+        help_text="Work of yours sent back for revision (served before new tasks): `draft` holds the result "
+        "as last handed in or saved, `feedback` the reviews asking for the change; submit it as any task."
+    )
+    version = serializers.IntegerField(help_text="The annotation's version (a revision submits the next one).")
+    feedback = serializers.ListField(
+        child=serializers.DictField(), help_text="returned work: [{verdict, feedback}] of the returned version."
+    )
 
 
 class ResultSerializer(serializers.Serializer):
@@ -75,7 +83,8 @@ class ErrorsSerializer(serializers.Serializer):
 
 
 class NextTaskView(APIView):
-    """The caller's routed task in a project (their active one first); 204 when nothing is left."""
+    """The caller's routed task in a project: their active one first, then their oldest work sent back
+    for revision (`returned`: true, with the reviews' feedback), then a new one; 204 when nothing is left."""
 
     @extend_schema(responses={200: NextTaskSerializer, 204: None, 403: ErrorsSerializer, 404: ErrorsSerializer})
     def get(self, request, project_id: int):
@@ -91,11 +100,13 @@ class NextTaskView(APIView):
         annotation = annotation_start(assignment=assignment)
         task = assignment.task
         guideline = annotation.guideline_version
+        returned = getattr(assignment, "returned", None) is not None
+        feedback = [{"verdict": r.verdict, "feedback": r.feedback} for r in returned_reviews(annotation=annotation)]
         return Response(
             {
                 "assignment_id": assignment.pk,
                 "expires_at": assignment.expires_at,
-                "routed_because": assignment.routed_because,
+                "routed_because": RETURNED_REASON if returned else assignment.routed_because,
                 "task_id": task.pk,
                 "external_id": task.external_id,
                 "payload": task.payload,
@@ -106,17 +117,24 @@ class NextTaskView(APIView):
                 "annotation_id": annotation.pk,
                 "left_response": annotation.left_response,
                 "draft": annotation.result,
+                "returned": returned,
+                "version": annotation.version,
+                "feedback": feedback,
             }
         )
 
 
 def _own_active_annotation(*, user, task_id: int) -> Annotation:
-    """The caller's annotation on a task they hold an active, unexpired assignment for, in a project
-    where they still annotate (the same rule as the work screen)."""
+    """The caller's annotation on a task they hold an active, unexpired assignment for, or of theirs sent
+    back for revision, in a project where they still annotate (the same rule as the work screen)."""
     try:
         assignment = assignment_for_work(user=user, task_id=task_id)
     except Http404 as exc:
         raise NotFound(str(exc)) from exc
+    returned = Annotation.objects.filter(task_id=task_id, annotator=user, state=Annotation.State.RETURNED).first()
+    if returned is not None:  # sent back for revision: revised under its submitted assignment
+        returned.task = assignment.task
+        return returned
     if assignment.state == Assignment.State.ACTIVE and assignment.expires_at < timezone.now():
         assignment_release(assignment=assignment, state=Assignment.State.EXPIRED)
     if assignment.state != Assignment.State.ACTIVE:

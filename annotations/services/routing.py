@@ -1,6 +1,11 @@
 """Routing v1 behind one call, `assignment_next`: overlap k distinct annotators per task, never
 the same task twice to one person, expiring claims, and concurrency-safe claiming.
 
+Order of what the caller is handed: the task they hold a claim on; else their oldest work sent back
+for revision in this project (returned work comes before new tasks); else a newly claimed task. A
+returned annotation is handed back through its own (submitted) assignment, marked with
+`assignment.returned` (the Annotation; None on every other answer).
+
 Later policies plug in through the "next_task_policy" hook; the call stays the same.
 """
 
@@ -11,9 +16,10 @@ from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
 from annotations import hooks
-from annotations.models import Assignment, Project, Task
+from annotations.models import Annotation, Assignment, Project, Task
 
 CANDIDATES = 20  # how many open tasks a policy may choose among
+RETURNED_REASON = "sent back for revision: returned work comes before new tasks"
 
 
 def _free_slot(*, task_id: int) -> None:
@@ -55,12 +61,43 @@ def _active_assignment(*, project: Project, user, now: dt.datetime) -> Assignmen
     )
 
 
+def returned_oldest(*, project: Project, user) -> Annotation | None:
+    """The caller's oldest annotation in this project sent back for revision (the order of the work
+    screen's "sent back" list: by when it was handed in), or None."""
+    return (
+        Annotation.objects.filter(annotator=user, task__project=project, state=Annotation.State.RETURNED)
+        .select_related("assignment__task", "task")
+        .order_by("submitted_at", "id")
+        .first()
+    )
+
+
+def _returned_assignment(*, annotation: Annotation, now: dt.datetime) -> Assignment:
+    """The assignment a returned annotation is revised under; work made outside routing (admin,
+    imports of finished work) gets a submitted one, so it is served the same way."""
+    assignment = annotation.assignment
+    if assignment is None:
+        assignment, _ = Assignment.objects.get_or_create(
+            task=annotation.task,
+            annotator_id=annotation.annotator_id,
+            defaults={"state": Assignment.State.SUBMITTED, "expires_at": now, "routed_because": RETURNED_REASON},
+        )
+        Annotation.objects.filter(pk=annotation.pk, assignment__isnull=True).update(assignment=assignment)
+    assignment.returned = annotation
+    return assignment
+
+
 def assignment_next(*, project: Project, user, now: dt.datetime | None = None) -> Assignment | None:
-    """The caller's current task in this project, or a newly claimed one; None when nothing is left."""
+    """The caller's current task in this project, else their oldest returned work, else a newly
+    claimed task; None when nothing is left."""
     now = now or timezone.now()
     current = _active_assignment(project=project, user=user, now=now)
     if current is not None:
+        current.returned = None
         return current
+    returned = returned_oldest(project=project, user=user)
+    if returned is not None:
+        return _returned_assignment(annotation=returned, now=now)
     assignments_expire(project=project, now=now)
     with transaction.atomic():
         # A correlated NOT EXISTS probes the (task, annotator) unique index once per candidate,
@@ -96,12 +133,14 @@ def assignment_next(*, project: Project, user, now: dt.datetime | None = None) -
             slots_taken=F("slots_taken") + 1,
             is_full=Case(When(slots_taken__gte=project.overlap - 1, then=Value(True)), default=Value(False)),
         )
-        return Assignment.objects.create(
+        claimed = Assignment.objects.create(
             task=task,
             annotator=user,
             expires_at=now + dt.timedelta(minutes=project.assignment_ttl_minutes),
             routed_because=reason,
         )
+        claimed.returned = None
+        return claimed
 
 
 def _default_reason(*, project: Project, task: Task) -> str:

@@ -317,8 +317,8 @@ def test_work_sent_back_for_revision_is_revised_on_its_own_screen(client, annota
         annotation=annotation, reviewer=reviewer, verdict=Review.Verdict.REVISE, feedback="Name the Calvin cycle."
     )
     Annotation.objects.filter(pk=annotation.pk).update(state=Annotation.State.RETURNED)
-    # The all-done screen points to it, and its own screen shows the earlier text and the feedback.
-    assert f'href="{post_url(annotation)}"' in client.get(work_url(project)).content.decode()
+    # The work screen serves it first (returned work before new tasks), as its own screen does.
+    assert f'action="{post_url(annotation)}"' in client.get(work_url(project)).content.decode()
     body = client.get(post_url(annotation)).content.decode()
     assert "First try</textarea>" in body and "Name the Calvin cycle." in body
     assert 'id="skip-form"' not in body  # a returned task cannot be skipped
