@@ -156,7 +156,7 @@ class ReviewQueueView(APIView):
         responses=QueueItemSerializer(many=True),
     )
     def get(self, request):
-        filters, errors = sel.queue_filters(request.query_params)
+        filters, errors = sel.queue_filters(request.query_params, user=request.user)
         if errors:
             raise serializers.ValidationError(errors)
         rows = sel.review_queue(user=request.user, **filters)

@@ -17,6 +17,9 @@ _registry: dict[str, list[Callable[..., Any]]] = {}
 #   "next_task_policy"   (project, user, candidates) -> (task, reason) | None   routing policy
 #   "review_queue_order" (annotations: QuerySet, user) -> QuerySet | None   review queue order (default oldest first)
 #   "reviewer_calibration" (project) -> dict   reviewer agreement and drift (quality/calibration.py)
+#   "evidence_flag_names" () -> {flag code: name in words}   the flags the review queue filters on
+#   "annotations_with_flag" (flag) -> QuerySet of annotation ids   the queue's flag filter, applied in SQL
+#   "annotation_flag_count" () -> expression over OuterRef("pk")   flags per annotation, to sort the queue
 
 
 def register(name: str, fn: Callable[..., Any]) -> None:

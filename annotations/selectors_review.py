@@ -9,11 +9,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from annotations import access, hooks
 from annotations.inputs import InputError, integer_check, text_problem
+from annotations.json_filters import json_list_has
 from annotations.models import Adjudication, Annotation, Project, Review, Rubric, Task
 
 QUEUE_LIMIT = 200  # rows a queue screen shows; the filters narrow it down
@@ -55,16 +57,40 @@ def rubric_for_annotation(*, annotation: Annotation) -> Rubric | None:
 
 # --- The queue ----------------------------------------------------------------------
 
+# Columns the queue sorts by: the name in the querystring (`?sort=flags`, `?sort=-flags`) -> ORDER BY.
+QUEUE_SORTS: dict[str, tuple[str, ...]] = {
+    "submitted": ("submitted_at",),
+    "project": ("task__project__name",),
+    "annotator": ("annotator__username",),
+    "version": ("version",),
+    "reviews": ("reviews_done", "reviews_wanted"),
+    "flags": ("flag_count",),
+}
+NO_TELEMETRY = "Filtering by flag needs the telemetry app, which is not installed here: no flag filter applied."
+
+
+class QueueFilterRefused(ValueError):
+    """A queue filter that cannot be applied here (a caller skipped queue_filters)."""
+
 
 def _with_review_counts(qs: QuerySet[Annotation]) -> QuerySet[Annotation]:
-    return qs.annotate(reviews_done=Count("reviews", filter=Q(reviews__annotation_version=F("version")), distinct=True))
+    """reviews_done: distinct reviewers of the current version, as a subquery (no GROUP BY on the
+    queue, so it can be counted per project in one query)."""
+    done = (
+        Review.objects.filter(annotation=OuterRef("pk"), annotation_version=OuterRef("version"))
+        .order_by()
+        .values("annotation")
+        .annotate(n=Count("reviewer", distinct=True))
+        .values("n")
+    )
+    return qs.annotate(reviews_done=Coalesce(Subquery(done, output_field=IntegerField()), 0))
 
 
 def _default_order(*, annotations: QuerySet[Annotation], user) -> QuerySet[Annotation]:
     return annotations.order_by("submitted_at", "id")
 
 
-def review_queue(
+def review_queue_queryset(
     *,
     user,
     project_id: int | None = None,
@@ -73,15 +99,12 @@ def review_queue(
     flag: str = "",
     unreviewed: bool = False,
     needs_second: bool = False,
-    limit: int = QUEUE_LIMIT,
-) -> list[Annotation]:
-    """Submitted annotations that still want a review from this user, in the queue order.
+) -> QuerySet[Annotation]:
+    """Every annotation waiting for this user's review under these filters, unordered and unsliced.
 
-    An annotation stays in the queue until it has `reviews_wanted` reviews (from distinct reviewers)
-    of its current version; the caller's own work and work they already reviewed never appear.
-    The order comes from the "review_queue_order" hook (predicted quality, a later issue); the
-    default is oldest submitted first. Each row carries `.evidence_flags` (empty without telemetry).
-    """
+    Each filter is applied in SQL, so counting and slicing see the same rows. The flag filter asks
+    telemetry (the "annotations_with_flag" hook) for a subquery of flagged ids; without telemetry it
+    is refused (QueueFilterRefused), never ignored."""
     qs = Annotation.objects.filter(
         state=Annotation.State.SUBMITTED, task__project__in=review_projects_for(user=user)
     ).exclude(annotator=user)
@@ -95,47 +118,109 @@ def review_queue(
     if kind:
         qs = qs.filter(task__project__kind=kind)
     if domain:
-        qs = qs.filter(task__domain_tags__contains=[domain]) if _json_contains_ok() else qs
+        qs = qs.filter(json_list_has("task__domain_tags", domain))
     if unreviewed:
         qs = qs.filter(reviews_done=0)
     if needs_second:
         qs = qs.filter(reviews_wanted=2, reviews_done=1)
-    qs = qs.select_related("task__project", "annotator", "guideline_version")
-    ordered = hooks.call_first("review_queue_order", annotations=qs, user=user)
-    if ordered is None:
-        ordered = _default_order(annotations=qs, user=user)
-    rows = list(ordered[: limit * 3 if (flag or domain) else limit])
-    if domain and not _json_contains_ok():
-        rows = [a for a in rows if domain in (a.task.domain_tags or [])]
+    if flag:
+        flagged = hooks.call_first("annotations_with_flag", flag=flag)
+        if flagged is None:
+            raise QueueFilterRefused(NO_TELEMETRY)
+        qs = qs.filter(pk__in=flagged)
+    return qs
+
+
+def _sorted(qs: QuerySet[Annotation], *, sort: str, user) -> QuerySet[Annotation]:
+    if not sort:
+        ordered = hooks.call_first("review_queue_order", annotations=qs, user=user)
+        return ordered if ordered is not None else _default_order(annotations=qs, user=user)
+    descending = sort.startswith("-")
+    name = sort.lstrip("-")
+    if name == "flags":
+        count = hooks.call_first("annotation_flag_count")
+        qs = qs.annotate(flag_count=Coalesce(count, 0) if count is not None else Value(0))
+    fields = [*QUEUE_SORTS[name], "submitted_at", "id"]
+    return qs.order_by(*(f"-{f}" if descending else f for f in dict.fromkeys(fields)))
+
+
+def review_queue(
+    *,
+    user,
+    project_id: int | None = None,
+    kind: str = "",
+    domain: str = "",
+    flag: str = "",
+    unreviewed: bool = False,
+    needs_second: bool = False,
+    sort: str = "",
+    limit: int = QUEUE_LIMIT,
+) -> list[Annotation]:
+    """Submitted annotations that still want a review from this user, in the queue order.
+
+    An annotation stays in the queue until it has `reviews_wanted` reviews (from distinct reviewers)
+    of its current version; the caller's own work and work they already reviewed never appear.
+    Without `sort` the order comes from the "review_queue_order" hook (predicted quality, a later
+    issue); the default is oldest submitted first. `sort` is a QUEUE_SORTS name, "-" first for
+    descending. Each row carries `.evidence_flags` (empty without telemetry).
+    """
+    qs = review_queue_queryset(
+        user=user,
+        project_id=project_id,
+        kind=kind,
+        domain=domain,
+        flag=flag,
+        unreviewed=unreviewed,
+        needs_second=needs_second,
+    ).select_related("task__project", "annotator", "guideline_version")
+    rows = list(_sorted(qs, sort=sort, user=user)[:limit])
     flags = evidence_flags(annotations=rows)
     for a in rows:
         a.evidence_flags = flags.get(a.pk, [])
-    if flag:
-        rows = [a for a in rows if any(f.get("flag") == flag for f in a.evidence_flags)]
-    return rows[:limit]
+    return rows
 
 
-def _json_contains_ok() -> bool:
-    from django.db import connection
-
-    return connection.features.supports_json_field_contains
+def review_queue_counts(*, user, **filters) -> dict:
+    """{"total": annotations waiting under these filters, "by_project": {project id: how many}}: one query."""
+    filters.pop("sort", None)
+    by_project = dict(
+        review_queue_queryset(user=user, **filters)
+        .order_by()
+        .values("task__project_id")
+        .annotate(n=Count("pk"))
+        .values_list("task__project_id", "n")
+    )
+    return {"total": sum(by_project.values()), "by_project": by_project}
 
 
 def evidence_flags(*, annotations: list[Annotation]) -> dict[int, list[dict]]:
-    """Telemetry flags per annotation id from the "export_provenance" hook; {} when nobody registered."""
+    """Telemetry flags per annotation id from the "export_provenance" hook, each with its name in words
+    under "label"; {} when nobody registered."""
     if not annotations:
         return {}
     merged = hooks.merged("export_provenance", annotations=annotations)
+    names = flag_names() or {}
     out: dict[int, list[dict]] = {}
     for key, value in merged.items():
         flags = (value or {}).get("flags") if isinstance(value, dict) else None
         if flags:
-            out[int(key)] = [f if isinstance(f, dict) else {"flag": str(f)} for f in flags]
+            rows = [dict(f) if isinstance(f, dict) else {"flag": str(f)} for f in flags]
+            for f in rows:
+                f.setdefault("label", names.get(f.get("flag"), str(f.get("flag", "")).replace("_", " ").capitalize()))
+            out[int(key)] = rows
     return out
 
 
-def queue_filters(data) -> tuple[dict, dict]:
-    """(filters for selectors_review.review_queue, errors naming any filter that was ignored)."""
+def flag_names() -> dict[str, str] | None:
+    """{flag code: name in words} from telemetry ("evidence_flag_names" hook); None without telemetry."""
+    return hooks.call_first("evidence_flag_names")
+
+
+def queue_filters(data, *, user=None) -> tuple[dict, dict]:
+    """(filters for selectors_review.review_queue, errors naming any filter that was not applied).
+
+    With `user`, sorting by annotator is refused where one of the projects in view hides annotators
+    (blind review)."""
     filters: dict = {}
     errors: dict[str, str] = {}
     project = (data.get("project") or "").strip()
@@ -150,26 +235,63 @@ def queue_filters(data) -> tuple[dict, dict]:
             filters["kind"] = kind
         else:
             errors["kind"] = f"Kind must be one of {', '.join(Project.Kind.values)}, not {kind!r}."
-    for name in ("domain", "flag"):
-        value = (data.get(name) or "").strip()[:100]
-        if value:
-            problem = text_problem(value)
-            if problem:
-                errors[name] = f"{name.title()} {problem}."
+    domain = (data.get("domain") or "").strip()[:100]
+    if domain:
+        problem = text_problem(domain)
+        if problem:
+            errors["domain"] = f"Domain {problem}."
+        else:
+            filters["domain"] = domain
+    flag = (data.get("flag") or "").strip()[:100]
+    if flag:
+        names = flag_names()
+        if names is None:
+            errors["flag"] = NO_TELEMETRY
+        elif flag in names:
+            filters["flag"] = flag
+        else:
+            by_label = {label.lower(): code for code, label in names.items()}
+            if flag.lower() in by_label:
+                filters["flag"] = by_label[flag.lower()]
             else:
-                filters[name] = value
+                errors["flag"] = f"Flag must be one of {', '.join(names.values())}; {flag!r} is not a flag."
     for name, key in (("unreviewed", "unreviewed"), ("second", "needs_second")):
         if data.get(name) in ("1", "on", "true"):
             filters[key] = True
+    sort = (data.get("sort") or "").strip()
+    if sort:
+        if sort.lstrip("-") not in QUEUE_SORTS or sort.startswith("--"):
+            names = ", ".join(QUEUE_SORTS)
+            errors["sort"] = f"Sort must be one of {names} (with - first for descending), not {sort!r}."
+        elif sort.lstrip("-") == "annotator" and user is not None and _blind_in_view(user=user, filters=filters):
+            errors["sort"] = "Sorting by annotator is off: blind review hides who wrote the work."
+        else:
+            filters["sort"] = sort
     return filters, errors
 
 
+def _blind_in_view(*, user, filters: dict) -> bool:
+    projects = review_projects_for(user=user).filter(blind_review=True)
+    if filters.get("project_id"):
+        projects = projects.filter(pk=filters["project_id"])
+    if filters.get("kind"):
+        projects = projects.filter(kind=filters["kind"])
+    return projects.exists()
+
+
 def queue_filter_options(*, user) -> dict:
+    """Choices for the queue's filter form; "flags" is None without telemetry (the filter is off)."""
     projects = list(review_projects_for(user=user))
     domains: set[str] = set()
     for tags in Task.objects.filter(project__in=projects).values_list("domain_tags", flat=True).distinct()[:1000]:
         domains.update(t for t in (tags or []) if isinstance(t, str))
-    return {"projects": projects, "kinds": Project.Kind.choices, "domains": sorted(domains)}
+    names = flag_names()
+    return {
+        "projects": projects,
+        "kinds": Project.Kind.choices,
+        "domains": sorted(domains),
+        "flags": sorted(names.items(), key=lambda item: item[1]) if names is not None else None,
+    }
 
 
 def queue_next_after(*, user, filters: dict, skip_id: int | None = None) -> Annotation | None:

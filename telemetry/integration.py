@@ -48,8 +48,32 @@ def review_evidence(*, annotation) -> dict:
     return evidence(annotation=annotation)
 
 
+def flag_names() -> dict:
+    """{flag code: name in words} for the review queue's flag filter."""
+    from telemetry.selectors import flag_names as names
+
+    return names()
+
+
+def annotations_with_flag(*, flag: str):
+    """A subquery of the ids of annotations carrying the flag (the queue filters on it in SQL)."""
+    from telemetry.selectors import annotations_with_flag as flagged
+
+    return flagged(flag=flag)
+
+
+def flag_count() -> object:
+    """An expression: how many flags the outer annotation carries (the queue sorts on it)."""
+    from telemetry.selectors import flag_count_of_annotation
+
+    return flag_count_of_annotation()
+
+
 def register() -> None:
     hooks.register("editor_session", editor_session)
     hooks.register("annotation_submitted", annotation_submitted)
     hooks.register("export_provenance", export_provenance)
     hooks.register("review_evidence", review_evidence)
+    hooks.register("evidence_flag_names", flag_names)
+    hooks.register("annotations_with_flag", annotations_with_flag)
+    hooks.register("annotation_flag_count", flag_count)

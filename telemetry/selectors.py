@@ -2,8 +2,12 @@
 
 import logging
 
+from django.db.models import Func, IntegerField, OuterRef, QuerySet, Subquery
+
 from annotations.inputs import text_repair
+from annotations.json_filters import json_list_has
 from annotations.models import Annotation
+from telemetry.flags import LABELS
 from telemetry.models import AnnotationSignals, Event
 from telemetry.signals import signals_evaluate, signals_split
 from telemetry.textdiff import text_diff
@@ -92,3 +96,31 @@ def review_evidence(*, annotation: Annotation) -> dict:
         "event_count": event_count,
         "failure": text_repair(" ".join(failures)),
     }
+
+
+# --- The review queue's flag filter and sort ----------------------------------------
+
+
+def flag_names() -> dict[str, str]:
+    """{flag code: its name in words} for every flag telemetry can raise ("paste_dominant": "Paste-dominant")."""
+    return dict(LABELS)
+
+
+def annotations_with_flag(*, flag: str) -> QuerySet:
+    """Ids of the annotations whose stored signals carry the flag: a subquery the review queue filters
+    on in SQL (`pk__in`) before it slices, so a rare flag is found anywhere in a long queue."""
+    return AnnotationSignals.objects.filter(json_list_has("flags", flag, key="flag")).values("annotation_id")
+
+
+class _JSONArrayLength(Func):
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        function = "jsonb_array_length" if connection.vendor == "postgresql" else "json_array_length"
+        return super().as_sql(compiler, connection, function=function, **extra_context)
+
+
+def flag_count_of_annotation() -> Subquery:
+    """How many flags an annotation (the outer query's row) carries; NULL without a signals row."""
+    rows = AnnotationSignals.objects.filter(annotation=OuterRef("pk")).annotate(n=_JSONArrayLength("flags"))
+    return Subquery(rows.values("n")[:1], output_field=IntegerField())

@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from annotations import roles
 from annotations import selectors as work
+from annotations import selectors_review as review
 from annotations.selectors_work import work_waiting_by_project
 
 
@@ -19,5 +20,14 @@ def home(request: HttpRequest) -> HttpResponse:
             "projects": [{"project": p, **waiting[p.pk]} for p in projects],
             "done_today": work.annotations_done_today(user=user),
             "feedback": list(work.latest_feedback(user=user)),
+        }
+    if roles.is_reviewer(user):
+        waiting = review.review_queue_counts(user=user)
+        context["reviewer"] = {
+            "projects": [
+                {"project": p, "waiting": waiting["by_project"].get(p.pk, 0)}
+                for p in review.review_projects_for(user=user)
+            ],
+            "total": waiting["total"],
         }
     return render(request, "workstation/home.html", context)

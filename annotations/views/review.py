@@ -45,22 +45,63 @@ def _annotator_label(*, annotation: Annotation, project: Project, index: int | N
     return annotation.annotator.get_username()
 
 
+# Queue columns a reviewer can sort by, in the order shown (the annotator's only without blind review).
+QUEUE_COLUMNS = (
+    ("project", "Project"),
+    ("annotator", "Annotator"),
+    ("submitted", "Submitted"),
+    ("version", "Annotation version"),
+    ("reviews", "Reviews done / wanted"),
+    ("flags", "Flags"),
+)
+
+
+def _sort_headers(*, filters: dict, blind: bool) -> dict[str, dict]:
+    """Per sortable column: the link that sorts by it (keeping the filters), and its current direction."""
+    current = filters.get("sort", "")
+    base = {k: v for k, v in filters.items() if k != "sort"}
+    headers = {}
+    for key, label in QUEUE_COLUMNS:
+        if key == "annotator" and blind:
+            headers[key] = {"label": label, "url": None, "direction": None}
+            continue
+        direction = "ascending" if current == key else "descending" if current == f"-{key}" else None
+        target = f"-{key}" if direction == "ascending" else key
+        query = _filters_querystring({**base, "sort": target})
+        headers[key] = {"label": label, "url": f"?{query}", "direction": direction}
+    return headers
+
+
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request.user)
-    filters, errors = queue_filters(request.GET)
+    filters, errors = queue_filters(request.GET, user=request.user)
     rows = sel.review_queue(user=request.user, **filters)
     for a in rows:
         a.annotator_label = _annotator_label(annotation=a, project=a.task.project)
         a.review_url = reverse("annotations:review_annotation", args=[a.pk]) + (
             f"?{_filters_querystring(filters)}" if filters else ""
         )
+    options = sel.queue_filter_options(user=request.user)
+    in_view = [
+        p
+        for p in options["projects"]
+        if filters.get("project_id") in (None, p.pk) and filters.get("kind") in (None, p.kind)
+    ]
+    counts = sel.review_queue_counts(user=request.user, **filters)
+    by_project = sel.review_queue_counts(user=request.user, **{k: v for k, v in filters.items() if k != "project_id"})
+    for p in options["projects"]:
+        p.waiting = by_project["by_project"].get(p.pk, 0)  # beside the project filter: all but that filter
+        p.in_filter = counts["by_project"].get(p.pk, 0)
     context = {
         "rows": rows,
         "filters": filters,
         "errors": errors,
-        "options": sel.queue_filter_options(user=request.user),
+        "options": options,
         "querystring": _filters_querystring(filters),
+        "total": counts["total"],
+        "waiting_by_project": [p for p in in_view if p.in_filter],
+        "headers": _sort_headers(filters=filters, blind=any(p.blind_review for p in in_view)),
     }
     template = "annotations/review_queue.html" + ("#queue" if request.htmx else "")
     return render(request, template, context)

@@ -268,14 +268,10 @@ def test_queue_filters_and_the_order_hook(project, annotator, other_annotator, r
     assert ids(domain="biology") == [bio.pk]
     assert ids(kind="classify") == []
 
-    monkeypatch.setitem(
-        hooks._registry,
-        "export_provenance",
-        [
-            lambda *, annotations: {
-                plain.pk: {"flags": [{"flag": "paste_dominant", "values": {"pasted_fraction": 0.9}}]}
-            }
-        ],
+    from telemetry.models import AnnotationSignals  # the flag filter asks telemetry's stored flags in SQL
+
+    AnnotationSignals.objects.create(
+        annotation=plain, flags=[{"flag": "paste_dominant", "values": {"pasted_fraction": 0.9}}]
     )
     assert ids(flag="paste_dominant") == [plain.pk]
     assert review_queue(user=reviewer, flag="paste_dominant")[0].evidence_flags[0]["flag"] == "paste_dominant"
