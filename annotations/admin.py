@@ -1,6 +1,7 @@
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin import widgets
 from django.contrib.admin.utils import get_fields_from_path
@@ -10,6 +11,8 @@ from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.safestring import mark_safe
+from markdown_it import MarkdownIt
 
 from annotations import access
 from annotations import models as m
@@ -254,7 +257,25 @@ class ProjectAdmin(ProjectScopedAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_tasks_view)
-        return [path("<int:project_id>/import/", view, name="annotations_project_import")] + super().get_urls()
+        task_format = self.admin_site.admin_view(self.task_format_view)
+        return [
+            path("<int:project_id>/import/", view, name="annotations_project_import"),
+            path("task-format/", task_format, name="annotations_project_task_format"),
+        ] + super().get_urls()
+
+    def task_format_view(self, request):
+        """docs/task-format.md, the file format the import takes, shown beside the import form."""
+        if not self.has_module_permission(request):
+            raise PermissionDenied
+        text = (settings.BASE_DIR / "docs" / "task-format.md").read_text(encoding="utf-8")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Task files: what an import takes",
+            # The repository's own document (trusted): its HTML comments mark the tested examples.
+            "doc": mark_safe(MarkdownIt("commonmark", {"html": True}).enable("table").render(text)),
+        }
+        return TemplateResponse(request, "admin/annotations/project/task_format.html", context)
 
     @admin.action(description="Import tasks into the selected project")
     def import_tasks_action(self, request, queryset):
