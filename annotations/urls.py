@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotations.views import feedback, review, work
+from annotations.views import exports, feedback, review, work
 
 app_name = "annotations"
 
@@ -14,4 +14,6 @@ urlpatterns: list = [
     path("adjudicate/", review.adjudicate_list, name="adjudicate_list"),
     path("adjudicate/<id:task_id>/", review.adjudicate, name="adjudicate"),
     path("feedback/", feedback.feedback, name="feedback"),
+    # Project admins: exports and the outcomes reported against them
+    path("projects/<id:project_id>/exports/", exports.project_exports, name="project_exports"),
 ]
