@@ -7,6 +7,7 @@ from workstation import views
 admin.site.site_header = "Scriptorium administration"
 admin.site.site_title = "Scriptorium"
 handler404 = "workstation.api_errors.not_found"  # JSON in the one error shape under /api/
+handler500 = "workstation.views.server_error"  # the styled page, without the database or a user
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 
 from annotations import roles
 from annotations import selectors as work
@@ -31,3 +32,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "total": waiting["total"],
         }
     return render(request, "workstation/home.html", context)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the app's styled 500 page, rendered without the request's context (no user, no
+    database: either may be what failed); under /api/ a body in the API's error shape."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error: the request could not be completed."}, status=500)
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retarget
 
-from annotations import access, hooks, roles
+from annotations import hooks, roles
 from annotations import selectors_review as sel
 from annotations.inputs import InputError, integer_check
 from annotations.models import Adjudication, Annotation, AnnotationVersion, Project, Review
@@ -277,10 +277,10 @@ def review_annotation(request: HttpRequest, annotation_id: int) -> HttpResponse:
 
 @login_required
 def calibration(request: HttpRequest) -> HttpResponse:
-    """Reviewer agreement per dimension and drift per reviewer, for project admins."""
-    if not roles.is_project_admin(request.user):
-        raise PermissionDenied("Reviewer calibration is for project admins.")
-    projects = list(access.projects(request.user, access.MANAGE).order_by("name"))
+    """Reviewer agreement per dimension and drift per reviewer. Calibration is about the reviewers, so
+    reviewers see it for the projects they review, and project admins for the projects they run."""
+    _require_reviewer(request.user)
+    projects = list(sel.review_projects_for(user=request.user))
     chosen = request.GET.get("project", "")
     project = next((p for p in projects if str(p.pk) == chosen), projects[0] if projects else None)
     # Measurement lives in quality/ (registered as a hook: annotations never imports quality).

@@ -161,3 +161,24 @@ def test_bad_sort_and_blind_annotator_sort_are_refused_beside_the_filter(client,
     assert "blind review hides who wrote the work" in page
     assert 'data-testid="sort-annotator"' not in page
     assert client.get("/api/reviews/queue/?sort=annotator").status_code == 400
+
+
+def test_reviewers_see_the_calibration_of_the_projects_they_review(
+    client, make_project, annotator, reviewer, make_user, project_admin
+):
+    mine = make_project(members=[annotator, reviewer, project_admin], slug="essays")
+    other = make_project(members=[make_user("rev9", roles.REVIEWER)], slug="secret")
+    client.force_login(reviewer)
+    response = client.get("/review/calibration/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Agreement per dimension" in page and mine.name in page
+    assert other.name not in page
+    assert other.name not in client.get(f"/review/calibration/?project={other.pk}").content.decode()
+    assert 'href="/review/calibration/"' in client.get("/review/").content.decode()
+    assert 'href="/review/calibration/"' in client.get("/").content.decode()
+
+    client.force_login(project_admin)
+    assert mine.name in client.get("/review/calibration/").content.decode()
+    client.force_login(annotator)
+    assert client.get("/review/calibration/").status_code == 403
