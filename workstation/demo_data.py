@@ -1,4 +1,7 @@
-"""Demo content for `manage.py seed_demo`: small, varied, and realistic enough to explore."""
+"""Demo content for `manage.py seed_demo`: small, varied, and realistic enough to explore.
+
+The tasks come first; then what the simulated annotators of workstation/demo.py write, per task.
+"""
 
 TOPICS = [
     ("photosynthesis", "Explain how photosynthesis turns light into chemical energy for a 12-year-old."),
@@ -11,6 +14,10 @@ TOPICS = [
     ("antibiotics", "Explain why antibiotics do not work against viral infections."),
     ("hash-tables", "Explain how a hash table achieves average O(1) lookups and when it degrades."),
     ("climate-feedback", "Explain two climate feedback loops, one amplifying and one damping."),
+    ("tides", "Explain why most coasts see two high tides a day."),
+    ("dns", "Explain what happens when you type a web address and press Enter, up to the DNS answer."),
+    ("placebo", "Explain the placebo effect and why trials compare against a placebo."),
+    ("black-holes", "Explain what the event horizon of a black hole is, for a curious teenager."),
 ]
 
 REFERENCES = {
@@ -33,6 +40,49 @@ REFERENCES = {
             "number and must learn that the other received it.",
         ),
     ],
+    "inflation": [
+        (
+            "Central bank primer",
+            "Inflation is a sustained rise in the general price level. Demand growing faster than supply, "
+            "rising costs of inputs such as energy, and expectations of future rises all push prices up.",
+        ),
+    ],
+    "vaccines": [
+        (
+            "How mRNA vaccines work",
+            "The vaccine delivers instructions for one harmless piece of a virus, the spike protein. Cells "
+            "make the protein, the immune system learns to recognise it, and the mRNA itself breaks down "
+            "within days.",
+        ),
+    ],
+    "git-rebase": [
+        (
+            "Rebase or merge",
+            "Rebase replays your commits on top of another branch, giving a linear history; merge records "
+            "that two lines of work joined. Rebasing commits others already have rewrites shared history.",
+        ),
+    ],
+    "plate-tectonics": [
+        (
+            "Plate boundaries",
+            "The lithosphere is broken into plates that move a few centimetres a year. Where they collide, "
+            "separate or slide past each other, stress builds in the rock and is released as earthquakes.",
+        ),
+    ],
+    "tides": [
+        (
+            "Tidal forces",
+            "The Moon pulls the near side of the Earth more strongly than its centre, and the centre more "
+            "than the far side, stretching the oceans into two bulges that the Earth rotates through.",
+        ),
+    ],
+    "dns": [
+        (
+            "Name resolution",
+            "A resolver asks a root server, then the top-level-domain server, then the domain's "
+            "authoritative server for the address, caching each answer for its time to live.",
+        ),
+    ],
 }
 
 CLASSIFY_TEXTS = [
@@ -48,6 +98,12 @@ CLASSIFY_TEXTS = [
     ("Stopped charging after the first update.", "negative"),
     ("It weighs about as much as a paperback.", "neutral"),
     ("Comfortable to wear, but the strap broke in a month.", "mixed"),
+    ("Does exactly what it says, quietly and without fuss.", "positive"),
+    ("The lid cracked the first time I dropped it on the sofa.", "negative"),
+    ("Comes in three sizes; I ordered the medium.", "neutral"),
+    ("Lovely fabric, shame about the zip that sticks.", "mixed"),
+    ("My second one, because the first lasted ten years.", "positive"),
+    ("Customer service hung up on me twice.", "negative"),
 ]
 
 COMPARE_PAIRS = [
@@ -140,4 +196,118 @@ COMPARE_PAIRS = [
         "They mean the same thing.",
     ),
     ("Give an example of a prime number greater than 50.", "53.", "51."),
+]
+
+
+# --- What the simulated annotators write (workstation/demo.py) ---------------------------------
+# Per writing topic: the composer's own explanation (typed and revised), the text the paster pastes
+# from elsewhere, the careless one's quick and partly wrong answer, and the sentence the paster types
+# when the work comes back for revision.
+WRITING_ANSWERS = {
+    "photosynthesis": {
+        "composer": (
+            "Plants make their own food from light. Inside each leaf, a green pigment called chlorophyll "
+            "catches sunlight. That energy splits water, which lets oxygen out into the air, and it is "
+            "stored for a moment in two small carrier molecules. Then, in a second step called the Calvin "
+            "cycle, the plant uses those carriers to join carbon dioxide from the air into sugar. So the "
+            "plant turns light into a chemical it can keep and use later, like charging a battery."
+        ),
+        "paster": (
+            "Photosynthesis is the process by which green plants and certain other organisms transform "
+            "light energy into chemical energy. During photosynthesis in green plants, light energy is "
+            "captured and used to convert water, carbon dioxide, and minerals into oxygen and energy-rich "
+            "organic compounds. The light-dependent reactions take place in the thylakoid membranes."
+        ),
+        "careless": "Plants eat sunlight through their roots and turn it into oxygen, which is their food.",
+        "revision": "In short: a leaf catches light and uses it to build sugar out of air and water.",
+    },
+    "tcp-handshake": {
+        "composer": (
+            "Before two computers send data over TCP, each must know that the other can hear it. The "
+            "client sends SYN with a starting sequence number. The server answers SYN-ACK: it acknowledges "
+            "that number and sends its own. The client replies ACK to the server's number. Two steps would "
+            "leave the server unsure that its own number arrived, so three is the smallest exchange in "
+            "which both sides have had their starting numbers confirmed."
+        ),
+        "paster": (
+            "The TCP three-way handshake is the method used by TCP to set up a connection between a client "
+            "and a server. It is a three-step process that requires both the client and server to exchange "
+            "synchronization and acknowledgment packets before the real data communication process starts."
+        ),
+        "careless": "The computer sends hello three times to make sure the cable is plugged in properly.",
+        "revision": "Three steps are needed because each side must hear its own number confirmed.",
+    },
+    "inflation": {
+        "composer": (
+            "Inflation means prices in general keep rising, so the same money buys less each year. It "
+            "happens when people want to buy more than shops and factories can make, when making things "
+            "gets dearer, for example because fuel costs more, and when everyone expects prices to rise and "
+            "asks for more in advance. A loaf that cost two euros last year and costs two euros twenty now "
+            "has risen ten percent; if wages did not rise too, people are poorer."
+        ),
+        "paster": (
+            "In economics, inflation is an increase in the general price level of goods and services in an "
+            "economy. This is usually measured using a consumer price index. When the general price level "
+            "rises, each unit of currency buys fewer goods and services; consequently, inflation "
+            "corresponds to a reduction in the purchasing power of money."
+        ),
+        "careless": "Inflation is when the government prints money and then everything costs double.",
+        "revision": "For example, when fuel gets dearer, delivering bread costs more, so bread costs more.",
+    },
+    "vaccines": {
+        "composer": (
+            "An mRNA vaccine is a set of instructions, not a piece of virus. Your cells read the "
+            "instructions and build one harmless part of the virus, the spike it uses to get into cells. "
+            "The immune system sees this strange spike, makes antibodies against it and remembers it. If "
+            "the real virus arrives later, the body recognises the spike at once. The instructions "
+            "themselves break down within a few days and never enter the cell's own genes."
+        ),
+        "paster": (
+            "mRNA vaccines work by introducing a piece of mRNA that corresponds to a viral protein, usually "
+            "a small piece of a protein found on the virus's outer membrane. Individuals who get an mRNA "
+            "vaccine are not exposed to the virus, nor can they become infected with the virus by the vaccine."
+        ),
+        "careless": "The vaccine puts a weak virus in your blood so you get a little bit sick and then immune.",
+        "revision": "Think of it as a wanted poster: the body learns the spike's face before it meets the virus.",
+    },
+    "git-rebase": {
+        "composer": (
+            "Use rebase when you want your branch to look as if you started it from the latest main: git "
+            "replays your commits one by one on top of it, so the history reads as a straight line. Use "
+            "merge when the fact that two lines of work joined matters, or when others already have your "
+            "commits. The main risk is rewriting shared history: rebasing commits someone else pulled "
+            "gives them duplicates and conflicts, so only rebase work nobody else has."
+        ),
+        "paster": (
+            "Rebasing is the process of moving or combining a sequence of commits to a new base commit. "
+            "The primary reason for rebasing is to maintain a linear project history. The golden rule of "
+            "rebasing is to never use it on public branches."
+        ),
+        "careless": "Rebase is the newer version of merge, always use it, it is faster and has no risks.",
+        "revision": "Rebase your own unpublished work; merge anything others may already have pulled.",
+    },
+    "plate-tectonics": {
+        "composer": (
+            "The Earth's outer shell is cracked into huge plates that drift a few centimetres a year, "
+            "about as fast as fingernails grow. Where two plates meet they push, pull apart or grind "
+            "sideways, but rock is rough, so they stick. Stress builds up for years until the rock "
+            "suddenly slips, and that jolt is an earthquake. Inside a plate there is far less grinding, "
+            "which is why most earthquakes are found in long lines along the edges."
+        ),
+        "paster": (
+            "Most earthquakes occur along the boundaries of tectonic plates. The movement of the plates "
+            "creates stress in the rock of the crust, and when the stress exceeds the strength of the "
+            "rock, it ruptures along a fault, releasing energy as seismic waves."
+        ),
+        "careless": "Earthquakes happen where the ground is thin, mostly near the sea and volcanoes.",
+        "revision": "So earthquakes line up along plate edges because that is where rock sticks and slips.",
+    },
+}
+
+# Rationales the paster copies for comparison tasks (pasted from outside the editor).
+PASTED_RATIONALES = [
+    "Response A is more accurate, more complete and better aligned with best practices, while Response B "
+    "contains factual inaccuracies and lacks the necessary detail to fully address the user's request.",
+    "Overall, the preferred response demonstrates superior helpfulness, correctness and clarity, making "
+    "it the better choice for the user according to standard evaluation criteria.",
 ]

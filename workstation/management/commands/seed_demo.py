@@ -1,12 +1,15 @@
-"""Idempotent demo data: three projects, annotators ann1..ann3, reviewer rev1, admin admin."""
+"""Idempotent demo data: three projects, annotators ann1..ann3, reviewer rev1, admin admin, and a
+history of simulated work with telemetry, reviews and an adjudication (workstation/demo.py), so every
+quality screen has something to show on first look."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from annotations import access, demo_data
+from annotations import access
 from annotations.models import GuidelineVersion, Project, Rubric, RubricDimension, Task
 from annotations.services.people import membership_add
+from workstation import demo, demo_data
 
 DEMO_PASSWORD = "scriptorium-demo"
 
@@ -36,18 +39,45 @@ RUBRICS = {
 
 
 class Command(BaseCommand):
-    help = "Load demo projects and users (safe to run again; nothing is duplicated)."
+    help = "Load demo projects, users and a history of reviewed work (safe to run again; nothing is duplicated)."
 
     def add_arguments(self, parser):
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="Where the workstation will be served.")
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        projects, people = self._setup()
+        # Not inside one big transaction on purpose: each submit's hooks (closing the editor session,
+        # computing signals and flags) run after its own commit, as they do behind the live screens.
+        if demo.history_exists():
+            self.stdout.write("Demo history already present (the simulated annotators' work); left as it is.")
+        else:
+            counts = demo.History(projects=projects, people=people).record()
+            self.stdout.write(
+                f"Demo history recorded: {counts['annotations']} submitted annotations, "
+                f"{counts['reviews']} reviews, {counts['adjudications']} adjudications."
+            )
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(f"Log in at {options['url'].rstrip('/')}/accounts/login/ with any of:")
+        for username, role in [
+            ("ann1", "annotator"),
+            ("ann2", "annotator"),
+            ("ann3", "annotator"),
+            ("rev1", "reviewer"),
+            ("admin", "project admin of the demo projects"),
+        ]:
+            self.stdout.write(f"  {username:6} / {DEMO_PASSWORD}   ({role})")
+        simulated = ", ".join((*demo.SIM_ANNOTATORS, demo.SIM_REVIEWER))
+        self.stdout.write(f"The history was made by simulated people ({simulated}); they cannot log in.")
+
+    @transaction.atomic
+    def _setup(self) -> tuple[dict, dict]:
         User = get_user_model()
         people = {}
-        for username in ("ann1", "ann2", "ann3", "rev1", "admin"):
+        for username in ("ann1", "ann2", "ann3", "rev1", "admin", *demo.SIM_ANNOTATORS, demo.SIM_REVIEWER):
             user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.org"})
-            if created:
+            if created and username.startswith("sim-"):
+                user.set_unusable_password()  # simulated: no published password, no login
+            elif created:
                 user.set_password(DEMO_PASSWORD)
             # The demo admin administers the demo projects (the Django admin, scoped to them) but is
             # no superuser: users, privileges and tokens stay with superusers.
@@ -56,8 +86,8 @@ class Command(BaseCommand):
             user.save()
             people[username] = user
         workers = {
-            access.ANNOTATOR: [people[n] for n in ("ann1", "ann2", "ann3")],
-            access.REVIEWER: [people["rev1"]],
+            access.ANNOTATOR: [people[n] for n in ("ann1", "ann2", "ann3", *demo.SIM_ANNOTATORS)],
+            access.REVIEWER: [people["rev1"], people[demo.SIM_REVIEWER]],
             access.ADMIN: [people["admin"]],
         }
 
@@ -144,16 +174,7 @@ class Command(BaseCommand):
                 },
             )
 
-        self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write(f"Log in at {options['url'].rstrip('/')}/accounts/login/ with any of:")
-        for username, role in [
-            ("ann1", "annotator"),
-            ("ann2", "annotator"),
-            ("ann3", "annotator"),
-            ("rev1", "reviewer"),
-            ("admin", "project admin of the demo projects"),
-        ]:
-            self.stdout.write(f"  {username:6} / {DEMO_PASSWORD}   ({role})")
+        return {p.kind: p for p in (write, classify, compare)}, people
 
     def _project(self, *, slug, name, kind, guidelines, changes, members, admin, **fields) -> Project:
         project, _ = Project.objects.get_or_create(slug=slug, defaults={"name": name, "kind": kind, **fields})
