@@ -3,6 +3,8 @@ and project settings edited as lists (labels, comparison dimensions) with the pr
 
 from html.parser import HTMLParser
 
+from django.urls import NoReverseMatch, reverse
+
 from annotations import roles
 from annotations.models import Project
 from tests.conftest import join
@@ -85,6 +87,12 @@ def test_admin_home_lists_the_projects_an_admin_runs_and_not_another_teams(clien
     ):
         assert f'href="{link}"' in body, link
     assert f"/admin/annotations/project/{theirs.pk}/" not in body
+    try:
+        exports = reverse("annotations:project_exports", args=[ours.pk])
+    except NoReverseMatch:
+        exports = f"/api/projects/{ours.pk}/export/"
+    assert f'href="{exports}">Exports</a>' in body
+    assert client.get(exports).status_code == 200
     # Every admin link opens for its admin (the filtered change lists accept the project filter).
     for link in (
         f"/admin/annotations/task/?project__id__exact={ours.pk}",
@@ -105,6 +113,15 @@ def test_admin_home_of_an_admin_of_two_projects_lists_both(client, make_user, ma
     assert body.count('data-testid="admin-project"') == 2
     assert "First-Team" in body and "Second-Team" in body and "Nobodys" not in body
     assert f"/admin/annotations/project/{first.pk}/import/" in body
+
+
+def test_admin_home_of_a_staff_user_without_projects_says_so(client, make_user, make_project):
+    make_project(slug="someone-elses")
+    staff = make_user("dana", None, is_staff=True)
+    client.force_login(staff)
+    body = client.get("/admin/").content.decode()
+    assert "You administer no project yet." in body
+    assert "Someone-Elses" not in body
 
 
 def test_change_form_shows_one_label_per_line_and_saves_a_list(client, project_admin, make_project):
