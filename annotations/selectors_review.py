@@ -16,7 +16,7 @@ from django.http import Http404
 from annotations import access, hooks
 from annotations.inputs import InputError, integer_check, text_problem
 from annotations.json_filters import json_list_has
-from annotations.models import Adjudication, Annotation, Project, Review, Rubric, Task
+from annotations.models import Adjudication, Annotation, AnnotationVersion, Project, Review, Rubric, Task
 
 QUEUE_LIMIT = 200  # rows a queue screen shows; the filters narrow it down
 
@@ -398,6 +398,65 @@ def score_history(*, user) -> dict[str, dict]:
     for key, entry in series.items():
         entry["points"] = [[n, round(sum(v) / len(v), 2)] for n, v in sorted(scores[key].items())]
     return series
+
+
+def score_history_by_project(*, user) -> list[dict]:
+    """score_history split by project, so each chart names the project its scores come from.
+
+    x is the n-th annotation the user submitted in that project (by first submission), y the score
+    reviewers gave it (the mean of several reviews). [{"project", "series": {chart id: {"name", "min",
+    "max", "points"}}}] by project name; chart ids ("p<project id>-<dimension key>") are unique on a page."""
+    firsts = (
+        Annotation.objects.filter(annotator=user, versions__isnull=False)
+        .annotate(first_submitted=Min("versions__submitted_at"))
+        .order_by("first_submitted", "id")
+        .values_list("id", "task__project_id")
+    )
+    rank: dict[int, int] = {}
+    seen: dict[int, int] = defaultdict(int)
+    for annotation_id, project_id in firsts:
+        seen[project_id] += 1
+        rank[annotation_id] = seen[project_id]
+    projects: dict[int, dict] = {}
+    scores: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    reviews = (
+        Review.objects.filter(annotation__annotator=user)
+        .select_related("annotation__task__project")
+        .prefetch_related("rubric__dimensions")
+        .order_by("created_at", "id")
+    )
+    for review in reviews:
+        project = review.annotation.task.project
+        entry = projects.setdefault(project.pk, {"project": project, "series": {}})
+        names = {d.key: d for d in review.rubric.dimensions.all()} if review.rubric else {}
+        for key, score in (review.scores or {}).items():
+            dim = names.get(key)
+            chart = f"p{project.pk}-{key}"
+            entry["series"].setdefault(
+                chart,
+                {
+                    "name": dim.name if dim else key,
+                    "min": dim.scale_min if dim else 1,
+                    "max": dim.scale_max if dim else 5,
+                    "points": [],
+                },
+            )
+            n = rank.get(review.annotation_id)
+            if n is not None and isinstance(score, int | float) and not isinstance(score, bool):
+                scores[chart][n].append(score)
+    for entry in projects.values():
+        for chart, series in entry["series"].items():
+            series["points"] = [[n, round(sum(v) / len(v), 2)] for n, v in sorted(scores[chart].items())]
+    return sorted(projects.values(), key=lambda e: (e["project"].name, e["project"].pk))
+
+
+def reviewed_versions(*, reviews: list[Review]) -> dict[tuple[int, int], AnnotationVersion]:
+    """{(annotation id, version number): the version as it was reviewed} for these reviews: one query."""
+    pairs = {(r.annotation_id, r.annotation_version) for r in reviews}
+    if not pairs:
+        return {}
+    versions = AnnotationVersion.objects.filter(annotation_id__in={a for a, _ in pairs})
+    return {(v.annotation_id, v.number): v for v in versions if (v.annotation_id, v.number) in pairs}
 
 
 def exemplars_for(*, project: Project, exclude_task_id: int | None = None, limit: int = 3) -> list[dict]:
