@@ -1,19 +1,11 @@
-// Keyboard shortcuts for the work screens (annotate, compare, all done) and the home page.
+// Keyboard shortcuts for the work screens (annotate, compare, all done) and the home page, under
+// the one rule of static/js/shortcuts.js: single keys act only outside text boxes, Esc leaves a text
+// box, Ctrl/Cmd combinations (Ctrl+Enter, Ctrl+S) act everywhere, and nothing puts the cursor in a
+// text box by itself (E does it for the editor, X for the skip reason).
 // Loaded once per page; the work area is swapped by htmx after each submit, so every handler
 // looks the current elements up when it runs instead of holding on to them.
-// Shortcuts never fire while typing in a text field, except Ctrl+Enter, Ctrl+S and Escape.
 
-const TEXT_ENTRY =
-  'textarea, select, [contenteditable=""], [contenteditable="true"], ' +
-  'input:not([type=radio]):not([type=checkbox]):not([type=hidden]):not([type=submit]):not([type=button])';
-
-const byId = (id) => document.getElementById(id);
-const isTyping = (el) => Boolean(el && el.matches && el.matches(TEXT_ENTRY));
-
-function openDialog(id) {
-  const dialog = byId(id);
-  if (dialog && !dialog.open) dialog.showModal();
-}
+import { byId, isTextEntry, listen, openDialog } from './shortcuts.js';
 
 function showSkip() {
   const form = byId('skip-form');
@@ -69,22 +61,25 @@ function check(input) {
   input.dispatchEvent(new Event('change', { bubbles: true }));
 }
 
+// Every row goes the same way, whatever the choice: L, R or T chooses, 1-3 sets how much better
+// (left or right only), and only Enter (once the row is answered), J or the arrow keys move to
+// another row. Nothing moves on by itself, so an extra key never skips a row.
 function choose(row, side) {
   check(row.querySelector(`input[name="${row.dataset.pref}"][value="${side}"]`));
   if (side === 'tie') {
     for (const s of row.querySelectorAll(`input[name="${row.dataset.pref}-strength"]`)) s.checked = false;
-    moveRow(1);
-  } else if (row.querySelector(`input[name="${row.dataset.pref}-strength"]:checked`)) {
-    moveRow(1);
   }
   markRow(row);
 }
 
 function setStrength(row, value) {
-  const choice = rowChoice(row);
-  if (choice === 'tie') return;
+  if (rowChoice(row) === 'tie') return;
   check(row.querySelector(`input[name="${row.dataset.pref}-strength"][value="${value}"]`));
-  if (choice) moveRow(1);
+}
+
+function rowAnswered(row) {
+  const choice = rowChoice(row);
+  return choice === 'tie' || Boolean(choice && row.querySelector(`input[name="${row.dataset.pref}-strength"]:checked`));
 }
 
 function firstOpenRow() {
@@ -100,9 +95,8 @@ function initWorkArea() {
   if (area.dataset.kind === 'compare') {
     rows().forEach(markRow);
     setActive(firstOpenRow());
-  } else if (area.dataset.kind === 'write') {
-    focusEditor();
   }
+  // No editor focus on load or after a swap: the first key pressed is a shortcut, never a stray letter.
 }
 
 // Out-of-band error slots replace only the message: mark their field's box to match.
@@ -122,23 +116,22 @@ function focusFirstError() {
     setActive(row);
     return;
   }
+  // The editor's error is shown, not entered: the cursor goes into a text box only when asked (E).
   const editor = error.closest('.editor');
-  if (editor) editor.querySelector('textarea').focus();
+  if (editor) editor.scrollIntoView({ block: 'nearest' });
   else if (error.id === 'error-skip_reason') byId('skip-reason')?.focus();
 }
 
 // --- keys --------------------------------------------------------------------------------------
 
-function onWorkKey(event, area) {
-  const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+function onWorkKey(key, area) {
   const kind = area.dataset.kind;
   if (kind === 'done') {
     if (key === 'h') document.querySelector('[data-testid=back-home]')?.click();
-    return false;
+    return key === 'h';
   }
   if (key === 'e') focusEditor();
   else if (key === 'g') openDialog('guideline-dialog');
-  else if (key === '?') openDialog('shortcuts-dialog');
   else if (key === 'x') showSkip();
   else if (kind === 'classify' && /^[1-9]$/.test(key)) {
     const input = document.querySelector(`#work-form input[data-shortcut-label="${key}"]`);
@@ -152,62 +145,47 @@ function onWorkKey(event, area) {
     else if (key === 'r' || key === 'ArrowRight') choose(row, 'right');
     else if (key === 't') choose(row, 'tie');
     else if (/^[1-3]$/.test(key)) setStrength(row, key);
-    else if (key === 'j' || key === 'ArrowDown') moveRow(1);
+    else if (key === 'Enter') {
+      if (rowAnswered(row)) moveRow(1);
+    } else if (key === 'j' || key === 'ArrowDown') moveRow(1);
     else if (key === 'k' || key === 'ArrowUp') moveRow(-1);
     else return false;
   } else return false;
   return true;
 }
 
-document.addEventListener('keydown', (event) => {
-  const target = event.target;
-  const typing = isTyping(target);
-  const mod = event.ctrlKey || event.metaKey;
-  const inSkip = Boolean(target.closest && target.closest('#skip-form'));
-  // A modal (guideline, shortcuts) is open: the work behind it is not what the keys act on.
-  if (mod && document.querySelector('dialog[open]')) return;
-  if (mod && event.key === 'Enter') {
-    const button = inSkip ? byId('skip-form').querySelector('button[type=submit]') : byId('submit-button');
-    if (button) {
-      event.preventDefault();
-      button.click();
+const inSkip = (el) => Boolean(el && el.closest && el.closest('#skip-form'));
+
+listen({
+  combo(event, key) {
+    if (key === 'Enter') {
+      const button = inSkip(event.target) ? byId('skip-form').querySelector('button[type=submit]') : byId('submit-button');
+      button?.click();
+      return Boolean(button);
     }
-    return;
-  }
-  if (mod && (event.key === 's' || event.key === 'S')) {
-    const button = byId('draft-button');
-    if (button) {
-      event.preventDefault();
-      button.click();
+    if (key === 's') {
+      const button = byId('draft-button');
+      button?.click();
+      return Boolean(button);
     }
-    return;
-  }
-  if (event.key === 'Escape') {
-    if (document.querySelector('dialog[open]')) return; // the dialog closes itself
-    if (inSkip) hideSkip();
-    else if (typing) target.blur();
-    return;
-  }
-  if (typing || mod || event.altKey || event.isComposing || event.repeat) return;
-  if (document.querySelector('dialog[open]')) return;
-  const area = byId('work-area');
-  if (!area) {
+    return false;
+  },
+  escape(event) {
+    if (!inSkip(event.target)) return false;
+    hideSkip();
+    return true;
+  },
+  single(event, key) {
+    const area = byId('work-area');
+    if (area) return onWorkKey(key, area);
     // home: 1..9 opens the project on that row
-    if (/^[1-9]$/.test(event.key)) {
-      const link = document.querySelector(`[data-home-shortcut="${event.key}"]`);
-      if (link) {
-        event.preventDefault();
-        link.click();
-      }
-    }
-    return;
-  }
-  if (onWorkKey(event, area)) event.preventDefault();
+    const link = /^[1-9]$/.test(key) && document.querySelector(`[data-home-shortcut="${key}"]`);
+    if (link) link.click();
+    return Boolean(link);
+  },
 });
 
 document.addEventListener('click', (event) => {
-  const opener = event.target.closest('[data-open-dialog]');
-  if (opener) openDialog(opener.dataset.openDialog);
   if (event.target.closest('[data-open-skip]')) showSkip();
   if (event.target.closest('[data-close-skip]')) hideSkip();
   const row = event.target.closest('#work-form .pref-row');
@@ -228,6 +206,18 @@ document.addEventListener('focusin', (event) => {
 document.addEventListener('htmx:load', initWorkArea);
 document.addEventListener('htmx:afterSettle', (event) => {
   if (event.detail && event.detail.target && event.detail.target.id === 'form-status') focusFirstError();
+});
+// htmx gives the focus back to an element with the same id in the same step as the swap: on the
+// next task that would be its editor, so the first shortcut pressed there would be typed. The next
+// task starts with the cursor in no text box, like the first one (htmx:afterSwap comes right after,
+// before any key can be pressed).
+let swappedAnnotation = byId('work-area')?.dataset.annotationId;
+document.addEventListener('htmx:afterSwap', () => {
+  const area = byId('work-area');
+  if (!area || area.dataset.annotationId === swappedAnnotation) return;
+  swappedAnnotation = area.dataset.annotationId;
+  const focused = document.activeElement;
+  if (isTextEntry(focused) && area.contains(focused)) focused.blur();
 });
 
 initWorkArea();

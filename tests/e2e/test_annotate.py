@@ -48,7 +48,8 @@ def test_annotator_does_a_write_a_classify_and_a_compare_task_with_the_keyboard_
     page.wait_for_url(f"**/work/{write.pk}/")
     _mark_page(page)
     first = _current_annotation(page)
-    # The response editor has the focus on a write task: just type.
+    # Nothing has the focus on load: E puts the cursor in the response editor.
+    page.keyboard.press("e")
     page.keyboard.type("Plants turn light into sugar.")
     page.keyboard.press("Control+Enter")
     _wait_for_next_task(page, first.pk)
@@ -58,7 +59,8 @@ def test_annotator_does_a_write_a_classify_and_a_compare_task_with_the_keyboard_
     assert first.state == Annotation.State.SUBMITTED
     assert first.result == {"text": "Plants turn light into sugar."}
     assert first.guideline_version.number == 1
-    # The next task's editor has the focus already.
+    # The next task's editor waits for E too.
+    page.keyboard.press("e")
     page.keyboard.type("Second answer")
     assert page.input_value("textarea[name=text]") == "Second answer"
 
@@ -80,13 +82,14 @@ def test_annotator_does_a_write_a_classify_and_a_compare_task_with_the_keyboard_
     first.refresh_from_db()
     assert first.result == {"label": "neutral", "text": "The word awful decides it."}
 
-    # Compare: L/R/T choose per row, 1-3 set the strength, the focus moves on by itself.
+    # Compare: L/R/T choose per row, 1-3 set the strength, Enter goes on to the next row.
     page.goto(f"/work/{compare.pk}/")
     _mark_page(page)
     first = _current_annotation(page)
     left, right = first.left_response, "b" if first.left_response == "a" else "a"
     assert page.inner_text("[data-testid=response-left]") == first.task.payload[f"response_{left}"]
-    for key in ["l", "3", "t", "ArrowRight", "1"]:  # accuracy: left much; helpfulness: tie; overall: right slightly
+    # accuracy: left much; helpfulness: tie; overall: right slightly
+    for key in ["l", "3", "Enter", "t", "Enter", "ArrowRight", "1"]:
         page.keyboard.press(key)
     page.keyboard.press("e")
     page.keyboard.type("Left is exact; right is friendlier overall.")
@@ -141,6 +144,7 @@ def test_skip_with_a_reason_and_work_without_the_telemetry_module(page, login, a
     _mark_page(page)
     first = _current_annotation(page)
     assert "recording is off" in page.get_by_test_id("telemetry-notice").inner_text()
+    page.keyboard.press("e")
     page.keyboard.type("Half an answer")
     page.keyboard.press("Control+s")
     page.wait_for_function("() => document.getElementById('form-status').textContent.includes('Draft saved')")
@@ -156,9 +160,8 @@ def test_skip_with_a_reason_and_work_without_the_telemetry_module(page, login, a
     assert _same_page(page)
     assignment = Assignment.objects.get(pk=first.assignment_id)
     assert assignment.state == Assignment.State.SKIPPED and assignment.skip_reason == "Outside my expertise"
-    # The guideline is one key away (once out of the editor, which has the focus on a write task).
-    assert page.evaluate("() => document.activeElement.name") == "text"
-    page.keyboard.press("Escape")
+    # The guideline is one key away: the next task does not put the cursor in its editor.
+    assert page.evaluate("() => document.activeElement.name") != "text"
     page.keyboard.press("g")
     assert page.locator("#guideline-dialog").is_visible()
     assert page.inner_text("#guideline-dialog h1") == "Guide"

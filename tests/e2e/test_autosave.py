@@ -66,7 +66,8 @@ def test_reload_mid_answer_on_a_write_task_finds_the_text_and_when_it_was_saved(
     login("ann1")
     page.goto(f"/work/{project.pk}/")
     assert _indicator(page) == "Not saved yet"
-    # The editor has the focus; the answer starts with an empty line, which a reload must keep too.
+    # E puts the cursor in the editor; the answer starts with an empty line, which a reload must keep too.
+    page.keyboard.press("e")
     page.keyboard.press("Enter")
     page.keyboard.type("Plants turn light into sugar.")
     page.keyboard.press("Enter")
@@ -133,7 +134,8 @@ def test_reload_mid_answer_on_a_compare_task_finds_choices_strengths_and_rationa
     errors = _watch_errors(page)
     login("ann1")
     page.goto(f"/work/{project.pk}/")
-    for key in ["l", "3", "t", "ArrowRight", "1"]:  # accuracy: left much; helpfulness: tie; overall: right slightly
+    # accuracy: left much; helpfulness: tie; overall: right slightly (Enter goes on to the next row)
+    for key in ["l", "3", "Enter", "t", "Enter", "ArrowRight", "1"]:
         page.keyboard.press(key)
     page.keyboard.press("e")
     page.keyboard.type("Left is exact; right is friendlier overall.")
@@ -172,6 +174,7 @@ def test_a_reload_before_the_autosave_fired_loses_nothing(page, login, annotator
     login("ann1")
     page.goto(f"/work/{project.pk}/")
     page.evaluate(f"() => {{ window.scriptoriumAutosave.delayMs = {NEVER}; }}")
+    page.keyboard.press("e")
     page.keyboard.type("Typed just before the reload")
     _reload(page)
     assert page.input_value("textarea[name=text]") == "Typed just before the reload"
@@ -189,6 +192,7 @@ def test_hiding_or_leaving_the_page_saves_at_once(page, login, annotator, make_p
     page.goto(f"/work/{project.pk}/")
     annotation = _current_annotation(page)
     page.evaluate(f"() => {{ window.scriptoriumAutosave.delayMs = {NEVER}; }}")
+    page.keyboard.press("e")
     page.keyboard.type("Hidden tab")
     # Another tab comes to the front: the page is hidden.
     page.evaluate(
@@ -220,6 +224,7 @@ def test_typing_without_a_pause_is_saved_anyway(page, login, annotator, make_pro
     page.evaluate(
         f"() => {{ window.scriptoriumAutosave.delayMs = {NEVER}; window.scriptoriumAutosave.maxWaitMs = 300; }}"
     )
+    page.keyboard.press("e")
     page.keyboard.type("A long answer typed without stopping", delay=40)
     annotation = _wait_stored(annotation, lambda a: a.result.get("text", "").startswith("A long answer"))
     assert annotation.result["text"].startswith("A long answer") and annotation.state == Annotation.State.DRAFT
@@ -242,6 +247,7 @@ def test_a_failed_autosave_says_so_keeps_the_typing_and_tries_again(page, login,
             route.continue_()
 
     page.route("**/work/**", server_down)
+    page.keyboard.press("e")
     page.keyboard.type("Written while the server is away")
     page.wait_for_function("() => document.getElementById('draft-indicator').textContent.includes('failed')")
     assert "503" in _indicator(page) and "trying again" in _indicator(page)
@@ -265,6 +271,7 @@ def test_an_autosave_racing_the_submit_never_reopens_the_submitted_work(page, lo
     page.goto(f"/work/{project.pk}/")
     first = _current_annotation(page)
     page.evaluate("() => { window.scriptoriumAutosave.delayMs = 0; }")  # a save on every keystroke
+    page.keyboard.press("e")
     page.keyboard.type("Handed in while saves were flying")
     page.keyboard.press("Control+Enter")
     page.wait_for_function(
@@ -293,6 +300,7 @@ def test_logged_out_mid_answer_says_so_and_saves_after_logging_in_again_elsewher
     other.click("form.logout button[type=submit]")
     other.wait_for_url("**/accounts/login/**")
     page.bring_to_front()
+    page.keyboard.press("e")
     page.keyboard.type("Typed after my session ended")
     page.wait_for_function("() => document.getElementById('draft-indicator').textContent.includes('logged out')")
     annotation.refresh_from_db()
