@@ -1,9 +1,10 @@
 // Review console keyboard and widgets: queue navigation (j/k/Enter), scoring by number keys,
-// the revision replay scrubber, and the per-dimension score charts on "My feedback".
+// adjudication by number keys, the revision replay scrubber, and the per-dimension score charts on
+// "My feedback". Keys follow the one rule of static/js/shortcuts.js (single keys only outside text
+// boxes, Esc leaves a text box, Ctrl/Cmd combinations everywhere, no text box focused by itself).
 // Event handlers are delegated on document, so htmx-swapped pieces need no re-binding.
 
-const typing = (el) =>
-  el && (el.tagName === "TEXTAREA" || el.tagName === "SELECT" || (el.tagName === "INPUT" && !["radio", "checkbox", "range"].includes(el.type)));
+import { listen } from "./shortcuts.js";
 
 // --- Queue ---------------------------------------------------------------------------
 function queueRows() {
@@ -74,22 +75,91 @@ function scoringKeys(event) {
   switch (event.key) {
     case "ArrowDown": focusDimension(index + 1); return true;
     case "ArrowUp": focusDimension(Math.max(0, index - 1)); return true;
+    // A verdict or the exemplary box is chosen, not typed into: F and N put the cursor in their boxes.
     case "a": setVerdict("accept"); return true;
-    case "r": setVerdict("revise"); form.querySelector("textarea[name=feedback]")?.focus(); return true;
-    case "x": setVerdict("reject"); form.querySelector("textarea[name=feedback]")?.focus(); return true;
+    case "r": setVerdict("revise"); return true;
+    case "x": setVerdict("reject"); return true;
     case "e": {
       const box = form.querySelector("input[name=exemplary]");
-      if (box) { box.checked = !box.checked; if (box.checked) form.querySelector("textarea[name=exemplar_note]")?.focus(); }
+      if (box) box.checked = !box.checked;
       return true;
     }
     case "f": form.querySelector("textarea[name=feedback]")?.focus(); return true;
+    case "n": form.querySelector("textarea[name=exemplar_note]")?.focus(); return true;
     default: return false;
   }
 }
-function submitScoring() {
-  const form = document.querySelector("[data-scoring-form]");
-  if (form) form.requestSubmit();
+// --- Adjudication ------------------------------------------------------------------------
+// Number keys choose the final verdict or label; for a comparison, A/B/T choose on the active
+// question and 1-3 say by how much, and (as on the compare screen) only Enter, J/K or the arrows
+// move to another question: nothing moves on by itself.
+const adjudicateForm = () => document.querySelector("[data-adjudicate-form]");
+const adjRows = () => [...document.querySelectorAll("[data-adjudicate-form] [data-adjudicate-row]")];
+const adjActive = () => document.querySelector("[data-adjudicate-form] [data-adjudicate-row].is-active");
+function adjSetActive(row) {
+  for (const r of adjRows()) r.classList.toggle("is-active", r === row);
+  row?.scrollIntoView({ block: "nearest" });
 }
+function adjMove(delta) {
+  const rows = adjRows();
+  const i = rows.indexOf(adjActive());
+  adjSetActive(rows[Math.max(0, Math.min(rows.length - 1, i + delta))]);
+}
+function adjChoice(row) {
+  return row.querySelector("input[data-choice]:checked")?.value || "";
+}
+function adjAnswered(row) {
+  const choice = adjChoice(row);
+  return choice === "tie" || Boolean(choice && row.querySelector("input[data-strength]:checked"));
+}
+function adjRowKeys(key, row) {
+  if (key === "a" || key === "b" || key === "t") {
+    const value = key === "t" ? "tie" : key;
+    row.querySelector(`input[data-choice][value="${value}"]`).checked = true;
+    if (value === "tie") for (const s of row.querySelectorAll("input[data-strength]")) s.checked = false;
+  } else if (/^[1-3]$/.test(key)) {
+    if (adjChoice(row) !== "tie") row.querySelector(`input[data-strength][value="${key}"]`).checked = true;
+  } else if (key === "Enter") {
+    if (adjAnswered(row)) adjMove(1);
+  } else if (key === "j" || key === "ArrowDown") adjMove(1);
+  else if (key === "k" || key === "ArrowUp") adjMove(-1);
+  else return false;
+  return true;
+}
+function adjudicateKeys(key) {
+  const form = adjudicateForm();
+  if (!form) return false;
+  if (key === "e" && form.querySelector("[data-answer-text]")) {
+    form.querySelector("[data-answer-text]").focus();
+    return true;
+  }
+  if (key === "w") {
+    form.querySelector("textarea[name=reasoning]").focus();
+    return true;
+  }
+  const rows = adjRows();
+  if (rows.length) {
+    const row = adjActive() || rows.find((r) => !adjChoice(r)) || rows[0];
+    if (!adjActive()) adjSetActive(row);
+    return adjRowKeys(key, row);
+  }
+  if (!/^[1-9]$/.test(key)) return false;
+  const input = form.querySelector(`input[data-adjudicate-choice="${key}"]`);
+  if (!input) return false;
+  input.click();
+  return true;
+}
+document.addEventListener("click", (event) => {
+  const row = event.target.closest && event.target.closest("[data-adjudicate-form] [data-adjudicate-row]");
+  if (row) adjSetActive(row);
+});
+document.addEventListener("change", (event) => {
+  const row = event.target.closest && event.target.closest("[data-adjudicate-form] [data-adjudicate-row]");
+  if (row && event.target.matches("input[data-choice][value=tie]")) {
+    for (const s of row.querySelectorAll("input[data-strength]")) s.checked = false;
+  }
+});
+if (adjRows().length) adjSetActive(adjRows().find((r) => r.classList.contains("invalid")) || adjRows()[0]);
 
 // --- Replay ---------------------------------------------------------------------------
 function replayShow(root, index) {
@@ -113,15 +183,16 @@ function replayKeys(event) {
   return true;
 }
 
-document.addEventListener("keydown", (event) => {
-  const el = document.activeElement;
-  if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
-    if (document.querySelector("[data-scoring-form]")) { event.preventDefault(); submitScoring(); }
-    return;
-  }
-  if (event.key === "Escape" && typing(el)) { el.blur(); return; }
-  if (typing(el) || event.ctrlKey || event.metaKey || event.altKey) return;
-  if (queueKeys(event) || scoringKeys(event) || replayKeys(event)) event.preventDefault();
+listen({
+  combo(event, key) {
+    if (key !== "Enter") return false;
+    const form = document.querySelector("[data-scoring-form], [data-adjudicate-form]");
+    if (form) form.requestSubmit();
+    return Boolean(form);
+  },
+  single(event, key) {
+    return queueKeys(event) || scoringKeys(event) || adjudicateKeys(key) || replayKeys(event);
+  },
 });
 
 // After an htmx swap (the next annotation, or the form with errors) start again at the first dimension.

@@ -36,7 +36,8 @@ def test_reviewer_scores_every_dimension_by_keyboard_and_the_annotator_sees_it(p
     assert page.locator("input[name=score-accuracy][value='4']").is_checked()
     assert page.locator("input[name=score-clarity][value='5']").is_checked()
     assert page.locator("input[name=score-completeness][value='3']").is_checked()
-    page.keyboard.press("r")  # revise: focuses the feedback box
+    page.keyboard.press("r")  # revise
+    page.keyboard.press("f")  # the feedback box (a verdict key never puts the cursor in it)
     page.keyboard.type("Name the two stages of photosynthesis.")
     page.keyboard.press("Control+Enter")
     page.wait_for_url("**/review/")  # nothing else waiting: back to the queue
