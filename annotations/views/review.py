@@ -299,13 +299,107 @@ def adjudicate_list(request: HttpRequest) -> HttpResponse:
     projects = list(sel.review_projects_for(user=request.user))
     chosen = request.GET.get("project", "")
     project = next((p for p in projects if str(p.pk) == chosen), projects[0] if projects else None)
-    context = {
-        "projects": projects,
-        "project": project,
-        "open": sel.disagreements(user=request.user, project=project) if project else [],
-        "log": list(sel.adjudication_log(user=request.user, project_id=project.pk if project else None)[:200]),
-    }
+    open_items = sel.disagreements(user=request.user, project=project) if project else []
+    for item in open_items:
+        item["detail_words"] = _disagreement_words(item=item, project=project)
+    log = list(sel.adjudication_log(user=request.user, project_id=project.pk if project else None)[:200])
+    for entry in log:
+        entry.display = _final_display(project=entry.task.project, source=entry.source, result=entry.final_result)
+    context = {"projects": projects, "project": project, "open": open_items, "log": log}
     return render(request, "annotations/adjudicate_list.html", context)
+
+
+# Display only: what the adjudication screens show in words instead of stored values.
+_ANSWER_WORDS = {"a": "Response A", "b": "Response B", "tie": "Tie"}
+_STRENGTH_WORDS = ((1, "slightly better"), (2, "clearly better"), (3, "much better"))
+
+
+def _disagreement_words(*, item: dict, project: Project) -> str:
+    """The selector's detail ('accept vs reject', 'a, tie') in the words the screens use."""
+    if item["source"] == Adjudication.Source.REVIEWERS:
+        verdicts = dict(Review.Verdict.choices)
+        return " vs ".join(verdicts.get(v, v) for v in item["detail"].split(" vs "))
+    if project.kind == Project.Kind.COMPARE:
+        return ", ".join(_ANSWER_WORDS.get(v, v) for v in item["detail"].split(", "))
+    return item["detail"]
+
+
+def _final_display(*, project: Project, source: str, result) -> dict:
+    """A final answer in words: a verdict, or a result of the project's kind (selectors_review.result_display)."""
+    if source == Adjudication.Source.REVIEWERS:
+        verdict = result.get("verdict") if isinstance(result, dict) else None
+        return {"kind": "verdict", "verdict": dict(Review.Verdict.choices).get(verdict, "—")}
+    return sel.result_display(project=project, result=result)
+
+
+def _review_lines(annotation: Annotation) -> list[dict]:
+    """The reviews of an annotation's current version, scores named by their rubric dimension."""
+    rubric = sel.rubric_for_annotation(annotation=annotation)
+    dims = {d.key: d for d in rubric.dimensions.all()} if rubric else {}
+    lines = []
+    for review in annotation.reviews.all():
+        if review.annotation_version != annotation.version:
+            continue
+        scores = [
+            {"name": dims[k].name if k in dims else k, "value": v, "max": dims[k].scale_max if k in dims else None}
+            for k, v in (review.scores or {}).items()
+        ]
+        lines.append({"verdict": review.get_verdict_display(), "scores": scores, "feedback": review.feedback})
+    return lines
+
+
+def _adjudicate_form(*, project: Project, source: str, post: QueryDict, errors: dict) -> dict:
+    """The final-answer form with what was posted kept, each error beside its field, and the number
+    key of each choice; errors with no field of their own are listed on top, in words."""
+    by_field = {k.removeprefix("final_result.").replace(".", "_"): " ".join(v) for k, v in errors.items()}
+    placed = {"considered", "reasoning", "text", "rationale"}
+    form: dict = {
+        "errors": by_field,
+        "text": post.get("text", ""),
+        "rationale": post.get("rationale", ""),
+        "reasoning": post.get("reasoning", ""),
+        "choices": [],
+        "rows": [],
+    }
+    if source == Adjudication.Source.REVIEWERS:
+        chosen = {post.get("verdict", "")}
+        pairs, form["name"], form["type"], form["legend"] = Review.Verdict.choices, "verdict", "radio", "Final verdict"
+    elif project.kind == Project.Kind.CLASSIFY:
+        form["name"] = "labels" if project.multi_label else "label"
+        chosen = set(post.getlist(form["name"]))
+        pairs = [(label, label) for label in project.labels]
+        form["type"] = "checkbox" if project.multi_label else "radio"
+        form["legend"] = "Final labels" if project.multi_label else "Final label"
+    else:
+        chosen, pairs = set(), []
+    if pairs:
+        placed.add(form["name"])
+        form["choice_error"] = by_field.get(form["name"], "")
+        form["choices"] = [
+            {"value": v, "label": label, "key": str(i) if i < 10 else "", "checked": v in chosen, "id": f"final-{i}"}
+            for i, (v, label) in enumerate(pairs, start=1)
+        ]
+    if source == Adjudication.Source.ANNOTATORS and project.kind == Project.Kind.COMPARE:
+        dims = project.comparison_dimensions
+        questions = [(d["key"], d.get("name", d["key"]), d.get("description", "")) for d in dims]
+        for key, name, description in [*questions, ("overall", "Overall", "")]:
+            field = "overall" if key == "overall" else f"dim-{key}"
+            error_key = "overall" if key == "overall" else f"dimensions_{key}"
+            placed.add(error_key)
+            form["rows"].append(
+                {
+                    "name": name,
+                    "description": description,
+                    "field": field,
+                    "choice": post.get(field, ""),
+                    "strength": post.get(f"{field}-strength", ""),
+                    "error": by_field.get(error_key, ""),
+                    "answers": [(v, _ANSWER_WORDS[v], v[0].upper()) for v in ("a", "tie", "b")],
+                    "strengths": [(str(n), words) for n, words in _STRENGTH_WORDS],
+                }
+            )
+    form["other_errors"] = [message for key, message in by_field.items() if key not in placed]
+    return form
 
 
 def final_result_from_post(*, project: Project, source: str, post: QueryDict) -> dict:
@@ -353,8 +447,9 @@ def adjudicate(request: HttpRequest, task_id: int) -> HttpResponse:
     for i, a in enumerate(context["annotations"], start=1):
         a.annotator_label = _annotator_label(annotation=a, project=project, index=i)
         a.display = sel.result_display(project=project, result=a.result)
+        a.review_lines = _review_lines(a)
     errors: dict = {}
-    posted: dict = {}
+    posted = QueryDict()
     if request.method == "POST":
         posted = request.POST
         try:
@@ -372,5 +467,9 @@ def adjudicate(request: HttpRequest, task_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Adjudication of task {task_id} recorded.")
             return redirect(reverse("annotations:adjudicate_list") + f"?project={project.pk}")
-    context.update({"errors": errors, "posted": posted, "verdicts": Review.Verdict.choices})
+    considered = set(posted.getlist("considered")) if request.method == "POST" else None
+    for a in context["annotations"]:
+        a.considered = considered is None or str(a.pk) in considered
+    form = _adjudicate_form(project=project, source=source, post=posted, errors=errors)
+    context.update({"errors": errors, "form": form})
     return render(request, "annotations/adjudicate.html", context, status=422 if errors else 200)
