@@ -4,6 +4,7 @@ adjudications, exports and the outcomes reported against them. Data and invarian
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -31,6 +32,18 @@ class Project(models.Model):
     text_required = models.BooleanField(default=True)
     # compare: [{"key": "accuracy", "name": "Accuracy", "description": "..."}]
     comparison_dimensions = models.JSONField(default=list, blank=True)
+    # Length guidance for the free text (write: the response; classify and compare: the rationale).
+    min_words = models.PositiveIntegerField(
+        default=0,
+        help_text="Fewest words the free text should have (write: the response; classify and compare: the "
+        "rationale); 0 means no minimum. The editor counts words as they are typed and asks for a second "
+        "submit when the text is shorter; the work is stored either way.",
+    )
+    max_words = models.PositiveIntegerField(
+        default=0,
+        help_text="Most words the free text should have; 0 means no maximum. Longer text gets the same warning "
+        "before submit; the work is stored either way.",
+    )
     overlap = models.PositiveSmallIntegerField(
         "overlap k",
         default=1,
@@ -101,6 +114,13 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.min_words and self.max_words and self.min_words > self.max_words:
+            raise ValidationError(
+                {"max_words": f"The maximum ({self.max_words} words) is below the minimum ({self.min_words})."}
+            )
 
     def current_guideline(self) -> "GuidelineVersion | None":
         return self.guideline_versions.order_by("-number").first()

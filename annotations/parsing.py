@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from annotations.inputs import InputError, integer_check
 from annotations.models import Annotation, Project
+from annotations.validation import length_guidance
 
 STRENGTH_NAMES = {1: "slightly", 2: "clearly", 3: "much"}
 
@@ -157,8 +158,10 @@ def form_state(*, project: Project, annotation: Annotation, result: dict | None,
             )
         state["rows"] = rows
         state["rationale"] = result.get("rationale") if isinstance(result.get("rationale"), str) else ""
+        state["length"] = length_guidance(project=project, text=state["rationale"])
         return state
     state["text"] = result.get("text") if isinstance(result.get("text"), str) else ""
+    state["length"] = length_guidance(project=project, text=state["text"])
     if project.kind == Project.Kind.CLASSIFY:
         chosen = result.get("labels") if project.multi_label else [result.get("label")]
         chosen = chosen if isinstance(chosen, list) else []

@@ -141,3 +141,37 @@ def result_validate(*, project: Project, result) -> dict:
     if errors:
         raise ValidationError(errors)
     return clean
+
+
+# --- Length guidance (a warning before submit, never a refusal) ---------------------------
+
+
+def word_count(text) -> int:
+    """Words as the editor counts them (static/js/length.js): runs of non-space characters."""
+    return len(text.split()) if isinstance(text, str) else 0
+
+
+def length_guidance(*, project: Project, text) -> dict | None:
+    """What the editor shows beside the free text when the project asks for a length (min/max words,
+    0 meaning no bound): {"count", "min", "max", "aim", "words", "outside"}; None when it asks for none.
+    `outside` is true when the text is shorter or longer than asked (an empty optional text is not)."""
+    low, high = project.min_words or 0, project.max_words or 0
+    if not low and not high:
+        return None
+    count = word_count(text)
+    if low and high:
+        aim = f"aim for {low}-{high}"
+    elif low:
+        aim = f"aim for at least {low}"
+    else:
+        aim = f"aim for at most {high}"
+    optional_empty = count == 0 and project.kind != Project.Kind.WRITE and not project.text_required
+    outside = not optional_empty and ((low and count < low) or (high and count > high))
+    return {
+        "count": count,
+        "min": low,
+        "max": high,
+        "aim": aim,
+        "words": f"{count} word{'' if count == 1 else 's'} ({aim})",
+        "outside": bool(outside),
+    }
