@@ -35,13 +35,19 @@ def test_docs_point_only_inside_the_repository(path):
         if re.match(r"[a-z][a-z0-9+.-]*:", target, re.I):  # a web address (or mailto:), never file:
             assert target.lower().startswith(("http://", "https://", "mailto:")), target
             continue
-        file_part = target.split("#", 1)[0]
-        if not file_part:
-            continue  # an anchor in the same page
+        file_part, _, anchor = target.partition("#")
         assert not file_part.startswith("/"), f"{path.name}: absolute path {target}"
-        resolved = (path.parent / file_part).resolve()
+        resolved = (path.parent / file_part).resolve() if file_part else path
         assert resolved.is_relative_to(ROOT), f"{path.name}: {target} leaves the repository"
         assert resolved.exists(), f"{path.name}: {target} does not exist"
+        if anchor and resolved.suffix == ".md":
+            assert anchor in _anchors(resolved), f"{path.name}: {target} names no heading of {resolved.name}"
+
+
+def _anchors(path: Path) -> set[str]:
+    """The anchors of a Markdown file's headings, as GitHub makes them."""
+    headings = re.findall(r"^#+\s+(.+?)\s*$", _text(path), re.M)
+    return {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
 
 
 def test_readme_links_the_project_docs():
