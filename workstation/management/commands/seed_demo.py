@@ -12,6 +12,8 @@ from annotations.services.people import membership_add
 from workstation import demo, demo_data
 
 DEMO_PASSWORD = "scriptorium-demo"
+# A quarter of new work goes to two reviewers, so reviewer calibration keeps growing in the demo.
+DOUBLE_REVIEW_RATE = 0.25
 
 COMPARE_DIMENSIONS = [
     {"key": "accuracy", "name": "Accuracy", "description": "Factually correct and free of errors."},
@@ -96,6 +98,7 @@ class Command(BaseCommand):
             name="Explainers (writing)",
             kind=Project.Kind.WRITE,
             overlap=2,
+            double_review_rate=DOUBLE_REVIEW_RATE,
             description="Write clear, accurate explanations for a general audience, using the references.",
             guidelines=[
                 "# Writing explainers\n\nWrite 80-200 words. Use the reference materials; do not invent facts.",
@@ -127,6 +130,7 @@ class Command(BaseCommand):
             name="Review sentiment (classification)",
             kind=Project.Kind.CLASSIFY,
             overlap=3,
+            double_review_rate=DOUBLE_REVIEW_RATE,
             description="Label the sentiment of product reviews.",
             labels=["positive", "negative", "neutral", "mixed"],
             text_required=False,
@@ -155,6 +159,7 @@ class Command(BaseCommand):
             name="Assistant answers (RLHF comparison)",
             kind=Project.Kind.COMPARE,
             overlap=2,
+            double_review_rate=DOUBLE_REVIEW_RATE,
             description="Compare two assistant answers on each quality dimension, then overall.",
             comparison_dimensions=COMPARE_DIMENSIONS,
             guidelines=["# Comparing answers\n\nJudge each dimension on its own. Safety problems outweigh style."],
