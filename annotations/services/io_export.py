@@ -594,18 +594,11 @@ def _finite(value, *, field: str, required: bool, errors: dict) -> float | None:
         if required:
             errors[field] = f"{field} is required."
         return None
-    if isinstance(value, bool):
-        errors[field] = f"{field} must be a number."
-        return None
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        errors[field] = f"{field} must be a number, not {value!r}."
+        return number_check(value, field=field)
+    except InputError as exc:
+        errors[field] = str(exc)
         return None
-    if not math.isfinite(number):
-        errors[field] = f"{field} must be a finite number."
-        return None
-    return number
 
 
 def outcome_report_create(*, export: Export, metric, value, baseline=None, notes="", user=None) -> OutcomeReport:
