@@ -211,7 +211,7 @@ def test_outcome_reports_are_validated_field_by_field(make_project, project_admi
     assert caught.value.message_dict == {
         "metric": ["metric is 201 characters; the limit is 200."],
         "value": ["value is required."],
-        "baseline": ["baseline must be a number."],
+        "baseline": ["baseline must be a number, not True."],
         "notes": ["notes must be text."],
     }
     report = outcome_report_create(export=export, metric=" win_rate ", value="0.58", user=project_admin)
