@@ -27,13 +27,6 @@ def frame(*events):
     return json.dumps({"type": "events", "events": list(events)})
 
 
-@pytest.fixture
-def session(make_project, annotator):
-    project = make_project(members=[annotator], tasks=1)
-    annotation = Annotation.objects.create(task=project.tasks.first(), annotator=annotator)
-    return editor_session_open(annotation=annotation, user=annotator)
-
-
 def _app(user):
     router = URLRouter(websocket_urlpatterns)
 

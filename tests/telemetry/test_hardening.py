@@ -22,13 +22,6 @@ from telemetry.services import editor_session_open, editor_sessions_finish
 DAY_MS = 24 * 3600 * 1000
 
 
-@pytest.fixture
-def session(make_project, annotator):
-    project = make_project(members=[annotator], tasks=1)
-    annotation = Annotation.objects.create(task=project.tasks.first(), annotator=annotator)
-    return editor_session_open(annotation=annotation, user=annotator)
-
-
 def key(seq, **extra):
     return {"seq": seq, "t": seq * 10.0, "k": "key", "cls": "letter", **extra}
 

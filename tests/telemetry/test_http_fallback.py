@@ -3,20 +3,10 @@
 import json
 import uuid
 
-import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from annotations.models import Annotation
 from telemetry.models import EditorSession, Event, QuarantinedEvent
-from telemetry.services import editor_session_open
-
-
-@pytest.fixture
-def session(make_project, annotator):
-    project = make_project(members=[annotator], tasks=1)
-    annotation = Annotation.objects.create(task=project.tasks.first(), annotator=annotator)
-    return editor_session_open(annotation=annotation, user=annotator)
 
 
 def key(seq, **extra):

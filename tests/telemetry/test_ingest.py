@@ -10,13 +10,6 @@ from telemetry.models import Event, QuarantinedEvent
 from telemetry.services import editor_session_open
 
 
-@pytest.fixture
-def session(make_project, annotator):
-    project = make_project(members=[annotator], tasks=1)
-    annotation = Annotation.objects.create(task=project.tasks.first(), annotator=annotator)
-    return editor_session_open(annotation=annotation, user=annotator)
-
-
 def key(seq, **extra):
     return {"seq": seq, "t": seq * 10.0, "k": "key", "cls": "letter", **extra}
 
@@ -154,7 +147,6 @@ def test_a_closed_session_takes_events_only_while_its_final_seq_is_owed(session)
 
 
 def test_late_events_after_submit_refresh_the_annotations_signals(session, refresher):
-    from annotations.models import Annotation
     from telemetry.models import AnnotationSignals
     from telemetry.services import editor_sessions_finish
     from telemetry.signals import annotation_signals_compute
