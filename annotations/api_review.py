@@ -152,6 +152,12 @@ class ReviewQueueView(APIView):
             OpenApiParameter("flag", str, description="a telemetry flag, e.g. paste_dominant"),
             OpenApiParameter("unreviewed", str, enum=["1", "on", "true"], description="no review yet"),
             OpenApiParameter("second", str, enum=["1", "on", "true"], description="waiting for a second review"),
+            OpenApiParameter(
+                "sort",
+                str,
+                enum=[f"{d}{name}" for name in sel.QUEUE_SORTS for d in ("", "-")],
+                description="a column to sort by, - first for descending (annotator: refused under blind review)",
+            ),
         ],
         responses=QueueItemSerializer(many=True),
     )

@@ -182,3 +182,15 @@ def test_reviewers_see_the_calibration_of_the_projects_they_review(
     assert mine.name in client.get("/review/calibration/").content.decode()
     client.force_login(annotator)
     assert client.get("/review/calibration/").status_code == 403
+
+
+def test_the_api_queue_sorts_and_filters_by_flag_like_the_screen(client, world, annotator, other_annotator, reviewer):
+    join(world, other_annotator)
+    first = submitted(world, annotator)
+    later = submitted(world, other_annotator)
+    AnnotationSignals.objects.update_or_create(annotation=first, defaults={"flags": [PASTE]})
+    client.force_login(reviewer)
+    assert [row["id"] for row in client.get("/api/reviews/queue/?sort=-submitted").json()] == [later.pk, first.pk]
+    flagged = client.get("/api/reviews/queue/?flag=paste_dominant").json()
+    assert [(row["id"], row["flags"]) for row in flagged] == [(first.pk, ["paste_dominant"])]
+    assert "sort" in client.get("/api/reviews/queue/?sort=colour").json()["errors"]
