@@ -66,6 +66,12 @@ def test_counts_match_and_a_column_header_sorts_the_queue(page, login, queue):
     page.select_option("[data-testid=flag-filter]", label="Paste-dominant")
     page.get_by_test_id("queue-total-count").filter(has_text="1").wait_for()
     assert _annotators(page) == ["mo"]
+    # The project filter's counts follow the other filters without a reload.
+    essays = page.locator(f"select[name=project] option[value='{queue['essays'].pk}']")
+    assert essays.inner_text() == "Essays (1 waiting)"
+    assert (
+        page.locator(f"select[name=project] option[value='{queue['other'].pk}']").inner_text() == "Stories (0 waiting)"
+    )
     assert "sort=-flags" in page.url and "flag=paste_dominant" in page.url
 
 
