@@ -71,3 +71,15 @@ def test_the_favicon_is_served_and_linked(client, db):
         '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
         in client.get("/accounts/login/").content.decode()
     )
+
+
+def test_a_form_with_a_stale_token_gets_the_styled_403(production, annotator):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(annotator)
+    response = strict.post("/accounts/logout/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert 'data-testid="error-page" data-status="403"' in page
+    assert "This form could not be sent" in page and "CSRF verification failed" not in page
