@@ -21,7 +21,7 @@ def _links(project) -> list[tuple[str, str]]:
     pk = project.pk
     in_project = f"?project__id__exact={pk}"
     links = [
-        ("Settings and people", _url("admin:annotations_project_change", pk)),
+        ("Settings", _url("admin:annotations_project_change", pk)),
         ("Import tasks", _url("admin:annotations_project_import", pk)),
         ("Tasks", _url("admin:annotations_task_changelist", query=in_project)),
         ("Guidelines", _url("admin:annotations_guidelineversion_changelist", query=in_project)),
