@@ -34,6 +34,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "iaa_threshold": {"min_value": -1.0, "max_value": 1.0},
             "expected_minutes": {"min_value": 0.1, "max_value": 24 * 60},
             "assignment_ttl_minutes": {"min_value": 1, "max_value": 7 * 24 * 60},
+            "min_words": {"min_value": 0, "max_value": 100_000},
+            "max_words": {"min_value": 0, "max_value": 100_000},
             "labels": {"help_text": "classify: the label set, a list of text."},
             "comparison_dimensions": {"help_text": 'compare: [{"key": "accuracy", "name": "Accuracy"}, ...]'},
         }

@@ -20,6 +20,8 @@ SETTINGS = (
     "multi_label",
     "text_required",
     "comparison_dimensions",
+    "min_words",
+    "max_words",
     "overlap",
     "gold_rate",
     "validation_batch_size",
@@ -104,6 +106,10 @@ def _check(*, fields: dict, project: Project | None) -> dict:
         errors["labels"] = "A classification project needs at least two labels."
     if kind == Project.Kind.COMPARE and "comparison_dimensions" not in errors and not dimensions:
         errors["comparison_dimensions"] = "A comparison project needs at least one dimension."
+    low = fields.get("min_words", project.min_words if project else 0)
+    high = fields.get("max_words", project.max_words if project else 0)
+    if isinstance(low, int) and isinstance(high, int) and low and high and low > high:
+        errors["max_words"] = f"The maximum ({high} words) is below the minimum ({low})."
     slug = fields.get("slug")
     if slug and Project.objects.filter(slug=slug).exclude(pk=project.pk if project else None).exists():
         errors["slug"] = f"The slug {slug!r} is taken by another project."

@@ -76,3 +76,25 @@ def test_a_maximum_below_the_minimum_is_refused_beside_the_maximum(make_project)
     with pytest.raises(ValidationError) as exc:
         project.full_clean()
     assert "below the minimum" in exc.value.message_dict["max_words"][0]
+
+
+def test_project_admins_set_the_length_over_the_api_and_a_crossed_range_is_refused(project_admin, make_project):
+    from rest_framework.test import APIClient
+
+    project = make_project(Project.Kind.WRITE, members=[project_admin], tasks=0)
+    api = APIClient()
+    api.force_authenticate(project_admin)
+    response = api.patch(f"/api/projects/{project.pk}/", {"min_words": 80, "max_words": 200}, format="json")
+    assert response.status_code == 200 and (response.json()["min_words"], response.json()["max_words"]) == (80, 200)
+    response = api.patch(f"/api/projects/{project.pk}/", {"max_words": 50}, format="json")
+    assert response.status_code == 400 and "below the minimum" in str(response.json()["errors"]["max_words"])
+    project.refresh_from_db()
+    assert (project.min_words, project.max_words) == (80, 200)
+
+
+def test_the_projects_admin_page_offers_the_length_with_its_help_text(client, project_admin, make_project):
+    project = make_project(Project.Kind.WRITE, members=[project_admin], tasks=0)
+    client.force_login(project_admin)
+    body = client.get(reverse("admin:annotations_project_change", args=[project.pk])).content.decode()
+    assert 'name="min_words"' in body and 'name="max_words"' in body
+    assert "0 means no minimum" in body and "0 means no maximum" in body
