@@ -71,6 +71,7 @@ def test_domain_filter_finds_a_rare_domain_anywhere(world, annotator, reviewer):
     Task.objects.filter(pk=rows[280].task_id).update(domain_tags=["law", "tax"])
     Task.objects.filter(pk=rows[3].task_id).update(domain_tags=["lawn care"])
     assert [a.pk for a in review_queue(user=reviewer, domain="law")] == [rows[280].pk]
+    assert [a.pk for a in review_queue(user=reviewer, domain="law", limit=20)] == [rows[280].pk]  # before the slice
     assert review_queue_counts(user=reviewer, domain="tax")["total"] == 1
 
 
