@@ -73,6 +73,7 @@ class ProjectScopedAdmin(admin.ModelAdmin):
     model permissions, so no group can widen it. `project_path` leads from the model to its project."""
 
     project_path = "project"
+    read_only = False  # records made by the system (telemetry): looked at, never typed in
     form = CheckedForm
     formfield_overrides = {models.JSONField: {"form_class": ShowableJSONField}}
 
@@ -114,13 +115,13 @@ class ProjectScopedAdmin(admin.ModelAdmin):
         return self._may(request, obj)
 
     def has_add_permission(self, request, *args):
-        return self._may(request)
+        return not self.read_only and self._may(request)
 
     def has_change_permission(self, request, obj=None):
-        return self._may(request, obj)
+        return not self.read_only and self._may(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._may(request, obj)
+        return not self.read_only and self._may(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         """Choices only from the admin's own projects; people by id, never a list of every account."""
@@ -141,7 +142,36 @@ class ProjectScopedAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class MembershipInline(admin.TabularInline):
+class ProjectScopedInline(admin.options.InlineModelAdmin):
+    """An inline on a project's page (or on a row of one project) asks the same rule as its page:
+    admins of that project, superusers; never Django's model permissions, which project admins lack."""
+
+    form = CheckedForm
+
+    def _may(self, request, obj=None) -> bool:
+        if not (request.user.is_active and request.user.is_staff):
+            return False
+        if obj is None:
+            return access.holds_anywhere(request.user, access.MANAGE)
+        project = obj if isinstance(obj, m.Project) else getattr(obj, "project", None)
+        if project is None and hasattr(obj, "task"):
+            project = obj.task.project
+        return project is not None and access.may(request.user, project, access.MANAGE)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+
+class MembershipInline(ProjectScopedInline, admin.TabularInline):
     model = m.Membership
     extra = 1
     fields = ["user", "role", "created_at"]
@@ -154,7 +184,7 @@ class TaskImportForm(forms.Form):
     format = forms.ChoiceField(choices=[("", "From the file name")] + [(f, f) for f in IMPORT_FORMATS], required=False)
 
 
-class GuidelineInline(admin.StackedInline):
+class GuidelineInline(ProjectScopedInline, admin.StackedInline):
     model = m.GuidelineVersion
     extra = 0
     fields = ["number", "text", "change_summary", "created_by"]
@@ -314,7 +344,7 @@ class GuidelineVersionAdmin(ProjectScopedAdmin):
     search_fields = ["text", "change_summary", "project__name"]
 
 
-class DimensionInline(admin.TabularInline):
+class DimensionInline(ProjectScopedInline, admin.TabularInline):
     model = m.RubricDimension
     extra = 0
 
@@ -363,9 +393,19 @@ class AssignmentAdmin(ProjectScopedAdmin):
     raw_id_fields = ["task"]
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(ProjectScopedInline, admin.TabularInline):
+    """The submitted versions: history, shown and never edited."""
+
     model = m.AnnotationVersion
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     readonly_fields = ["number", "result", "guideline_version", "submitted_at"]
 
 
@@ -417,7 +457,7 @@ class AdjudicationAdmin(ProjectScopedAdmin):
     raw_id_fields = ["task", "considered"]
 
 
-class OutcomeInline(admin.TabularInline):
+class OutcomeInline(ProjectScopedInline, admin.TabularInline):
     model = m.OutcomeReport
     extra = 0
     raw_id_fields = ["reported_by"]

@@ -308,3 +308,19 @@ def test_a_task_typed_in_the_admin_follows_the_imports_rules(client, teams):
     response = client.post("/admin/annotations/task/add/", {**form, "references": "[]"})
     assert response.status_code == 302
     assert Task.objects.filter(project=a["project"], payload={"prompt": "Explain"}).count() == 1
+
+
+def test_a_project_admin_sees_and_manages_the_projects_people_and_guidelines_in_the_admin(client, teams):
+    a = teams["a"]
+    client.force_login(a["admin"])
+    page = client.get(f"/admin/annotations/project/{a['project'].pk}/change/").content.decode()
+    assert 'id="memberships-group"' in page and 'id="guideline_versions-group"' in page
+    assert 'name="memberships-TOTAL_FORMS"' in page  # an editable formset, not a read-only list
+    assert "Team-B" not in page
+
+
+def test_telemetry_records_are_shown_to_project_admins_and_never_typed_in(client, teams):
+    client.force_login(teams["a"]["admin"])
+    assert client.get("/admin/telemetry/event/").status_code == 200
+    assert client.get("/admin/telemetry/event/add/").status_code == 403
+    assert client.get("/admin/telemetry/editorsession/add/").status_code == 403
