@@ -1,7 +1,7 @@
 """Extension points that higher layers (telemetry, quality) fill in from their AppConfig.ready.
 
 `annotations` never imports them; it asks here, and gets the neutral answer when nobody
-registered. This keeps the import arrow pointing down (ARCHITECTURE.md).
+registered. This keeps the import arrow pointing down (docs/architecture.md).
 """
 
 from collections.abc import Callable

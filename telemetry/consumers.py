@@ -1,4 +1,4 @@
-"""The telemetry websocket (protocol in ARCHITECTURE.md, "Telemetry protocol")."""
+"""The telemetry websocket (protocol: docs/telemetry-events.md)."""
 
 import json
 

@@ -7,7 +7,7 @@ task's difficulty and reference ids, the submitted text of each instrumented fie
 
 The output is a flat dict of named features and a dict {feature: reason} for every feature that is
 None for this annotation: a value that cannot be measured stays None with its reason, never a 0
-that would read as a measurement. The families follow ARCHITECTURE.md "Signals".
+that would read as a measurement. The families are listed in docs/architecture.md.
 """
 
 import math

@@ -1,7 +1,7 @@
 """Telemetry ingest: frame parsing, event validation, and the one-transaction-per-frame write.
 
 The websocket consumer and the HTTP fallback both go through `frame_parse` and `events_ingest`,
-so they answer the same frames the same way (ARCHITECTURE.md, "Telemetry protocol").
+so they answer the same frames the same way (docs/telemetry-events.md).
 """
 
 import asyncio

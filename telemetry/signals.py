@@ -1,7 +1,7 @@
 """Per-annotation signals: features and flags computed server-side from the stored events.
 
 Computed when the annotation is submitted and again whenever late events reach a closed session,
-so the stored row always reflects every event committed so far (ARCHITECTURE.md "Signals").
+so the stored row always reflects every event committed so far (docs/architecture.md).
 """
 
 from django.db import IntegrityError, transaction

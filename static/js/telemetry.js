@@ -1,5 +1,5 @@
 // Instrumented editors: records how an answer was written (key classes, inputs, pastes, reference
-// reading, snapshots) and streams it to the telemetry socket (protocol: ARCHITECTURE.md).
+// reading, snapshots) and streams it to the telemetry socket (protocol: docs/telemetry-events.md).
 //
 // Privacy: only textarea[data-instrument] inside form[data-telemetry-url] is listened to; a key
 // event keeps its class, never its character; pasted/copied text leaves the page only as a salted

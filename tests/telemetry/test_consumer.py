@@ -1,4 +1,4 @@
-"""The telemetry websocket, spoken by a client as the protocol in ARCHITECTURE.md describes it."""
+"""The telemetry websocket, spoken by a client as docs/telemetry-events.md describes the protocol."""
 
 import asyncio
 import json
