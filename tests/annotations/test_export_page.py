@@ -141,3 +141,16 @@ def test_the_projects_admin_page_links_to_its_exports(client, made, project_admi
     client.force_login(project_admin)
     body = client.get(reverse("admin:annotations_project_change", args=[made.pk])).content.decode()
     assert f'href="{page_url(made)}">Exports</a>' in body
+
+
+def test_a_failed_export_says_why_on_the_page(client, made, project_admin):
+    Export.objects.create(
+        project=made,
+        format="csv",
+        state=Export.State.FAILED,
+        failure="annotation 7, column text: a lone surrogate cannot be written to CSV",
+    )
+    client.force_login(project_admin)
+    body = client.get(page_url(made)).content.decode()
+    failed = body.split('data-testid="export-failed">')[1].split("</span>")[0]
+    assert failed == "download failed: annotation 7, column text: a lone surrogate cannot be written to CSV"
