@@ -616,6 +616,10 @@ def outcome_report_create(*, export: Export, metric, value, baseline=None, notes
         errors["notes"] = "notes must be text."
     elif len(notes) > 10_000:
         errors["notes"] = f"notes are {len(notes)} characters; the limit is 10000."
+    for name, text in (("metric", metric), ("notes", notes)):
+        problem = text_problem(text) if isinstance(text, str) and name not in errors else None
+        if problem:
+            errors[name] = f"{name} {problem}."
     if errors:
         raise ValidationError(errors)
     return OutcomeReport.objects.create(

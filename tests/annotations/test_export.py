@@ -239,3 +239,12 @@ def test_the_export_command_takes_the_filters_and_says_what_it_left_out(make_pro
     with pytest.raises(CommandError, match="no guideline version 9"):
         call_command("export", "cmd", "--exclude-guideline-version", "9", stdout=io.StringIO(), stderr=io.StringIO())
     assert Export.objects.count() == 1
+
+
+def test_outcome_text_that_cannot_be_stored_is_refused_by_field(make_project):
+    export = Export.objects.create(project=make_project(tasks=0), format="jsonl")
+    with pytest.raises(ValidationError) as caught:
+        outcome_report_create(export=export, metric="win\x00rate", value=0.5, notes="bad \ud800")
+    assert set(caught.value.message_dict) == {"metric", "notes"}
+    assert "NUL" in caught.value.message_dict["metric"][0]
+    assert "surrogate" in caught.value.message_dict["notes"][0]
