@@ -114,6 +114,9 @@ def test_compare_adjudication_rows_wait_for_enter_and_an_unfinished_row_is_named
     page.keyboard.press("w")
     page.keyboard.type("A states the figure.")
     page.keyboard.press("Control+Enter")
+    # The form posts the whole page: wait for the answer, which names the unfinished row.
+    page.wait_for_function("() => document.getElementById('error-overall')?.textContent.trim()")
+    page.wait_for_load_state()  # and its keyboard module has run
     error = page.locator("#error-overall")
     assert error.inner_text() == "Say how much better: 1 slightly, 2 clearly, 3 much."
     assert not Adjudication.objects.exists()
