@@ -15,6 +15,12 @@ from annotations import selectors_review as sel
 from annotations.models import Annotation, Project, Review
 from annotations.services.review import review_create
 
+SCORES_HELP = (
+    "{dimension key: score} for every dimension of the annotation's rubric: a whole number on the"
+    " dimension's scale, or null for n/a (the dimension does not apply to this work; agreement and"
+    " averages leave it out)."
+)
+
 
 class IsReviewer(BasePermission):
     message = "Only reviewers and project admins may do this."
@@ -44,11 +50,15 @@ class MyReviewSerializer(serializers.ModelSerializer):
             "feedback",
             "created_at",
         ]
+        extra_kwargs = {"scores": {"help_text": SCORES_HELP}}
 
 
 class ReviewCreateSerializer(serializers.Serializer):
     annotation = serializers.IntegerField(min_value=1)
-    scores = serializers.DictField(child=serializers.JSONField())
+    scores = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        help_text=SCORES_HELP + " A dimension left out is an error: n/a is always said.",
+    )
     verdict = serializers.ChoiceField(choices=Review.Verdict.choices)
     feedback = serializers.CharField(required=False, allow_blank=True, default="")
     exemplary = serializers.BooleanField(required=False, default=False)
@@ -73,6 +83,7 @@ class ReviewOutSerializer(serializers.ModelSerializer):
             "guideline_version",
             "created_at",
         ]
+        extra_kwargs = {"scores": {"help_text": SCORES_HELP}}
 
 
 class QueueItemSerializer(serializers.ModelSerializer):

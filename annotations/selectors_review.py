@@ -382,6 +382,8 @@ def score_history(*, user) -> dict[str, dict]:
     for review in reviews:
         names = {d.key: d for d in review.rubric.dimensions.all()} if review.rubric else {}
         for key, score in (review.scores or {}).items():
+            if score is None:
+                continue  # n/a: left out of the averages
             dim = names.get(key)
             series.setdefault(
                 key,
@@ -430,6 +432,8 @@ def score_history_by_project(*, user) -> list[dict]:
         entry = projects.setdefault(project.pk, {"project": project, "series": {}})
         names = {d.key: d for d in review.rubric.dimensions.all()} if review.rubric else {}
         for key, score in (review.scores or {}).items():
+            if score is None:
+                continue  # n/a: the dimension did not apply to that work, so it is no point on its chart
             dim = names.get(key)
             chart = f"p{project.pk}-{key}"
             entry["series"].setdefault(

@@ -5,6 +5,11 @@ share). Per dimension: Krippendorff's alpha at the ordinal level (scores are ran
 not distances), and the mean absolute difference between reviewers of the same unit. Per reviewer and
 dimension, drift is the mean signed difference between their score and the mean of the other
 reviewers' scores on the same unit: positive = more lenient than their colleagues, negative = harsher.
+
+A score of None is "n/a" (the reviewer said the dimension does not apply to that work;
+annotations/services/review.scores_validate): it is a missing cell of the reliability matrix (nan,
+as krippendorff takes it), and a pair where either reviewer said n/a counts towards neither the mean
+absolute difference nor drift. A unit counts for a dimension only where two reviewers scored it.
 """
 
 import math
@@ -28,6 +33,10 @@ def _units(*, project: Project) -> dict[tuple[int, int], dict[int, dict]]:
     for annotation_id, version, reviewer_id, scores in rows:
         units[(annotation_id, version)][reviewer_id] = scores or {}
     return {k: v for k, v in units.items() if len(v) >= 2}
+
+
+def _is_score(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _dimensions(*, project: Project) -> list[RubricDimension]:
@@ -80,7 +89,8 @@ def reviewer_calibration(*, project: Project) -> dict:
         diffs: list[float] = []
         n_units = 0
         for j, key in enumerate(keys):
-            scored = {r: s[dim.key] for r, s in units[key].items() if isinstance(s.get(dim.key), int | float)}
+            # n/a (None) and anything not a number are left out: missing, not a score.
+            scored = {r: s[dim.key] for r, s in units[key].items() if _is_score(s.get(dim.key))}
             for r, value in scored.items():
                 matrix[reviewer_ids.index(r)][j] = float(value)
             if len(scored) < 2:

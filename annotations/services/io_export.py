@@ -8,7 +8,9 @@ Review status. Each row says how the version it holds was reviewed: `review_stat
 if any review of that version rejected it, else `revise` if any asked for a revision, else
 `accepted` if it has reviews (all accepting), else `unreviewed`; `review_verdicts` lists the
 verdicts oldest first; `review_score` is the mean over those reviews of each review's weighted mean
-score (weights from the rubric dimensions' `weight`, on the rubric's own scale), or None.
+score (weights from the rubric dimensions' `weight`, on the rubric's own scale), or None. A dimension
+scored n/a (None: it does not apply to that work) is left out and the mean is re-weighted over the
+dimensions that apply: {accuracy: 4 (weight 2), rationale: n/a (weight 1)} scores 4.0, not 8/3.
 
 Filters (export_filters_clean; recorded on Export.filters with their defaults): rejected work is
 left out unless `include_rejected`; `accepted_only`; `min_score` (work without a score is left out
@@ -150,7 +152,8 @@ def _rubric_weights(project: Project) -> dict[int, dict[str, float]]:
 
 
 def _weighted(scores, dims: dict[str, float] | None) -> float | None:
-    """One review's weighted mean score; dimensions its rubric does not know are left out."""
+    """One review's weighted mean score over the dimensions that apply: n/a (None) and dimensions its
+    rubric does not know are left out, and the weights re-normalised over the rest; None if none apply."""
     if not isinstance(scores, dict):
         return None
     pairs = [

@@ -24,27 +24,40 @@ def _may_review_in(*, user, project: Project) -> bool:
 
 
 def scores_validate(*, annotation: Annotation, scores) -> tuple[dict, object]:
-    """Clean {dimension key: int} against the annotation's rubric; errors name each dimension."""
+    """Clean {dimension key: int or None} against the annotation's rubric; errors name each dimension.
+
+    None (JSON null) is "n/a": the dimension does not apply to this work (e.g. rationale quality when
+    no rationale was written). It is stored as null, and agreement, drift, the export's weighted score
+    and the feedback charts leave it out. A dimension left out of `scores` is still an error, so n/a is
+    always a deliberate choice."""
     rubric = rubric_for_annotation(annotation=annotation)
     if rubric is None:
         raise ValidationError({"scores": "This project has no rubric yet; a project admin must add one."})
     if not isinstance(scores, dict):
         raise ValidationError({"scores": "Scores must be an object keyed by dimension."})
     errors: dict[str, str] = {}
-    clean: dict[str, int] = {}
+    clean: dict[str, int | None] = {}
     dims = list(rubric.dimensions.all())
     for dim in dims:
         field = f"scores.{dim.key}"
-        raw = scores.get(dim.key)
-        if raw in (None, ""):
+        if dim.key not in scores or scores[dim.key] == "":
             errors[field] = f"Score {dim.name} ({dim.scale_min}-{dim.scale_max})."
             continue
+        raw = scores[dim.key]
+        if raw is None:
+            clean[dim.key] = None  # n/a
+            continue
         try:
+            if isinstance(raw, bool):
+                raise ValueError
             value = int(raw)
             if str(raw).strip() not in (str(value), f"{value}.0"):
                 raise ValueError
         except (TypeError, ValueError):
-            errors[field] = f"{dim.name} must be a whole number from {dim.scale_min} to {dim.scale_max}, not {raw!r}."
+            errors[field] = (
+                f"{dim.name} must be a whole number from {dim.scale_min} to {dim.scale_max}"
+                f" (or null for n/a), not {raw!r}."
+            )
             continue
         if not dim.scale_min <= value <= dim.scale_max:
             errors[field] = f"{dim.name} must be from {dim.scale_min} to {dim.scale_max}, not {value}."
@@ -69,8 +82,9 @@ def review_create(
     exemplar_note: str = "",
     seconds_spent: float = 0.0,
 ) -> Review:
-    """Score the annotation's current version; a revise verdict returns it to its author once all
-    wanted reviews of the version are in. Raises PermissionDenied (who) or ValidationError (what)."""
+    """Score the annotation's current version (a score of None is n/a: see scores_validate); a revise
+    verdict returns it to its author once all wanted reviews of the version are in. Raises
+    PermissionDenied (who) or ValidationError (what)."""
     project = annotation.task.project
     if not _may_review_in(user=reviewer, project=project):
         raise PermissionDenied("You do not review in this project.")

@@ -182,7 +182,7 @@ def review_page_context(*, request: HttpRequest, annotation: Annotation, queryst
                 "dim": dim,
                 "field": f"score-{dim.key}",
                 "choices": list(range(dim.scale_min, dim.scale_max + 1)),
-                "value": str(form.get("scores", {}).get(dim.key, "")),
+                "value": _score_field_value(form.get("scores", {}), dim.key),
                 "error": form.get("errors", {}).get(f"scores.{dim.key}"),
             }
         )
@@ -210,12 +210,32 @@ def review_page_context(*, request: HttpRequest, annotation: Annotation, queryst
     }
 
 
+NOT_APPLICABLE = "na"  # the form's value for a dimension scored n/a (stored as None)
+
+
+def _score_field_value(scores: dict, key: str) -> str:
+    """What the form shows as chosen for a dimension: its score, "na" for n/a, "" when not chosen."""
+    if key not in scores:
+        return ""
+    return NOT_APPLICABLE if scores[key] is None else str(scores[key])
+
+
+def _scores_from_post(*, post: QueryDict, keys: list[str]) -> dict:
+    """{key: posted score} for the dimensions chosen; n/a becomes None (services/review.scores_validate)."""
+    scores: dict = {}
+    for key in keys:
+        raw = post.get(f"score-{key}", "").strip()
+        if raw:
+            scores[key] = None if raw.lower() == NOT_APPLICABLE else raw
+    return scores
+
+
 def _form_from_post(*, request: HttpRequest, annotation: Annotation) -> dict:
     rubric = sel.rubric_for_annotation(annotation=annotation)
     keys = [d.key for d in rubric.dimensions.all()] if rubric else []
     post = request.POST
     return {
-        "scores": {k: post.get(f"score-{k}", "").strip() for k in keys if post.get(f"score-{k}", "").strip()},
+        "scores": _scores_from_post(post=post, keys=keys),
         "verdict": post.get("verdict", "").strip(),
         "feedback": post.get("feedback", ""),
         "exemplary": post.get("exemplary") in ("on", "1", "true"),
@@ -341,7 +361,11 @@ def _review_lines(annotation: Annotation) -> list[dict]:
         if review.annotation_version != annotation.version:
             continue
         scores = [
-            {"name": dims[k].name if k in dims else k, "value": v, "max": dims[k].scale_max if k in dims else None}
+            {
+                "name": dims[k].name if k in dims else k,
+                "value": "n/a" if v is None else v,
+                "max": dims[k].scale_max if k in dims and v is not None else None,
+            }
             for k, v in (review.scores or {}).items()
         ]
         lines.append({"verdict": review.get_verdict_display(), "scores": scores, "feedback": review.feedback})

@@ -62,9 +62,11 @@ function scoringKeys(event) {
   const dims = dimensions();
   const current = focusedDimension();
   const index = current ? dims.indexOf(current) : -1;
-  if (/^[0-9]$/.test(event.key)) {
+  // Number keys score the dimension; "-" marks it n/a (the radio whose value is "na").
+  if (/^[0-9-]$/.test(event.key)) {
     const target = current || dims[0];
-    const radio = target.querySelector(`input[type=radio][value="${event.key}"]`);
+    const value = event.key === "-" ? "na" : event.key;
+    const radio = target.querySelector(`input[type=radio][value="${value}"]`);
     if (!radio) return true; // outside the scale: ignore, but swallow the key
     radio.checked = true;
     const next = dims.indexOf(target) + 1;
