@@ -6,10 +6,20 @@ from django.db.models import Func, IntegerField, OuterRef, QuerySet, Subquery
 
 from annotations.inputs import text_repair
 from annotations.json_filters import json_list_has
-from annotations.models import Annotation
+from annotations.models import Annotation, AnnotationVersion
 from telemetry.flags import LABELS
 from telemetry.models import AnnotationSignals, Event
-from telemetry.signals import signals_evaluate, signals_split
+from telemetry.signals import INSTRUMENTED_FIELDS, signals_evaluate, signals_split
+from telemetry.summary import (
+    diff_marked,
+    evidence_summary,
+    flag_values,
+    marked_segments,
+    paste_spans,
+    project_typical_ranges,
+    signal_table,
+    version_changes,
+)
 from telemetry.textdiff import text_diff
 
 logger = logging.getLogger(__name__)
@@ -65,9 +75,35 @@ def export_provenance(*, annotations: list) -> dict:
     return out
 
 
+def _pasted_text(*, annotation: Annotation, replay: list[dict]) -> list[dict]:
+    """Where pasted text landed: [{"field", "segments": [{"text", "src"}], "pasted"}] for each written
+    field of the result; each replay snapshot gets its diff split at pasted stretches and its whole
+    text as "marked" segments. One query (input, paste and rev events)."""
+    rows = (
+        Event.objects.filter(session__annotation=annotation, kind__in=("input", "paste", "rev"))
+        .order_by("session__created_at", "session_id", "seq")
+        .values_list("session_id", "seq", "kind", "data")
+    )
+    final, at_snapshots = paste_spans({"session": s, "seq": q, "kind": k, "data": d} for s, q, k, d in rows)
+    for snapshot, spans in zip(replay, at_snapshots, strict=False):
+        snapshot["diff"] = diff_marked(snapshot["diff"], spans)
+        snapshot["marked"] = marked_segments(snapshot["text"], spans)
+    result = annotation.result if isinstance(annotation.result, dict) else {}
+    out = []
+    for name in INSTRUMENTED_FIELDS:
+        text = result.get(name)
+        if isinstance(text, str) and text:
+            segments = marked_segments(text, final.get(name, []))
+            out.append({"field": name, "segments": segments, "pasted": any(s["src"] for s in segments)})
+    return out
+
+
 def review_evidence(*, annotation: Annotation) -> dict:
-    """Signals, flags and the revision replay of one annotation, for the review console. A part
-    that cannot be computed is left out and "failure" says why, for the reviewer to see."""
+    """Signals, flags and the revision replay of one annotation, for the review console, with what a
+    reviewer reads first: "summary" (a few signals in words beside the project's typical ranges),
+    "table" (every signal rounded), "pasted_text" (the written text with pasted stretches marked)
+    and "version_changes" (the diffs between submitted versions). A part that cannot be computed is
+    left out and "failure" says why, for the reviewer to see."""
     failures = []
     features, undefined, flags, event_count = {}, {}, [], None
     row = AnnotationSignals.objects.filter(annotation=annotation).first()
@@ -82,12 +118,31 @@ def review_evidence(*, annotation: Annotation) -> dict:
     except Exception as exc:  # evidence is an aid: the review itself must stay possible
         logger.exception("signals of annotation %s could not be computed", annotation.pk)
         failures.append(f"Signals could not be computed from the stored events ({type(exc).__name__}: {exc}).")
+    summary, table = None, []
+    try:
+        if features:
+            references = [r for r in annotation.task.references or [] if isinstance(r, dict) and "id" in r]
+            typical = project_typical_ranges(annotation=annotation)
+            summary = evidence_summary(features=features, typical=typical, reference_count=len(references))
+            table = signal_table(features=features, undefined=undefined)
+        flags = flag_values(flags)
+    except Exception as exc:
+        logger.exception("evidence summary of annotation %s could not be built", annotation.pk)
+        failures.append(f"The summary of the signals could not be built ({type(exc).__name__}: {exc}).")
     try:
         replay = revision_replay(annotation=annotation)
     except Exception as exc:
         logger.exception("revision replay of annotation %s could not be built", annotation.pk)
         failures.append(f"The revision replay could not be built ({type(exc).__name__}: {exc}).")
         replay = []
+    pasted_text, changes = [], []
+    try:
+        pasted_text = _pasted_text(annotation=annotation, replay=replay)
+        versions = list(AnnotationVersion.objects.filter(annotation=annotation).order_by("number"))
+        changes = version_changes(versions, INSTRUMENTED_FIELDS)
+    except Exception as exc:
+        logger.exception("pasted text of annotation %s could not be located", annotation.pk)
+        failures.append(f"Pasted text and version changes could not be marked ({type(exc).__name__}: {exc}).")
     return {
         "signals": features,
         "flags": flags,
@@ -95,6 +150,10 @@ def review_evidence(*, annotation: Annotation) -> dict:
         "replay": replay,
         "event_count": event_count,
         "failure": text_repair(" ".join(failures)),
+        "summary": summary,
+        "table": table,
+        "pasted_text": pasted_text,
+        "version_changes": changes,
     }
 
 

@@ -122,14 +122,15 @@ def _replay_steps(replay) -> list[dict]:
             segments = [{"op": "raw", "text": diff}]
         elif isinstance(diff, list):
             for part in diff:
+                src = None
                 if isinstance(part, dict):
-                    op, text = part.get("op") or part.get("type"), part.get("text", "")
+                    op, text, src = part.get("op") or part.get("type"), part.get("text", ""), part.get("src")
                 elif isinstance(part, list | tuple) and len(part) == 2:
                     op, text = part
                 else:
                     continue
                 op = {"+": "ins", "insert": "ins", "-": "del", "delete": "del", 1: "ins", -1: "del"}.get(op, "eq")
-                segments.append({"op": op, "text": str(text)})
+                segments.append({"op": op, "text": str(text), "src": src})
         steps.append(
             {
                 "index": i,
@@ -138,6 +139,8 @@ def _replay_steps(replay) -> list[dict]:
                 "field": snap.get("field", ""),
                 "why": snap.get("why", ""),
                 "text": snap.get("text", ""),
+                # The whole text with pasted stretches marked ([{"text", "src"}]), when telemetry found them.
+                "marked": [m for m in snap.get("marked") or [] if isinstance(m, dict)],
                 "segments": segments,
             }
         )

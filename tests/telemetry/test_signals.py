@@ -160,7 +160,18 @@ def test_review_evidence_hook(project, annotator, django_capture_on_commit_callb
     submit(annotation, "The red car is.", len(wire), django_capture_on_commit_callbacks)
 
     evidence = hooks.call_first("review_evidence", annotation=annotation)
-    assert set(evidence) == {"signals", "flags", "undefined", "replay", "event_count", "failure"}
+    assert set(evidence) == {
+        "signals",
+        "flags",
+        "undefined",
+        "replay",
+        "event_count",
+        "failure",
+        "summary",
+        "table",
+        "pasted_text",
+        "version_changes",
+    }
     assert evidence["failure"] == ""
     assert evidence["event_count"] == 44
     assert evidence["flags"] == []
