@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from annotations.models import Adjudication, Annotation, AnnotationVersion, Assignment, Project, Review
+from annotations.models import Adjudication, Annotation, AnnotationVersion, Assignment, Export, Project, Review
 from annotations.selectors_review import disagreements, rubric_for_annotation
+from annotations.services.io import export_create, outcome_report_create
 from annotations.services.review import adjudication_create, review_create
 from annotations.services.routing import assignment_next
 from annotations.services.work import annotation_save_draft, annotation_start, annotation_submit, assignment_skip
@@ -299,7 +300,7 @@ class History:
         self.people = people  # username -> user: ann1, rev1, the simulated users
         self.now = now or timezone.now()
         self.rng = random.Random(seed)
-        self.counts = {"annotations": 0, "reviews": 0, "adjudications": 0}
+        self.counts = {"annotations": 0, "reviews": 0, "adjudications": 0, "exports": 0}
 
     # Times ------------------------------------------------------------------------------------
 
@@ -652,7 +653,29 @@ class History:
         classify = next((p for p in self.projects.values() if p.kind == Project.Kind.CLASSIFY), None)
         if classify is not None:
             self.first_feedback(project=classify)
+        compare = next((p for p in self.projects.values() if p.kind == Project.Kind.COMPARE), None)
+        if compare is not None:
+            self.export_with_outcome(project=compare)
         return self.counts
+
+    def export_with_outcome(self, *, project: Project) -> None:
+        """What a team does next: the admin exports the accepted preference pairs (rejected work and
+        flagged work left out, as the export page offers) and reports how a reward model trained on
+        them did, so the export page shows an export with what it left out and an outcome."""
+        admin = self.people["admin"]
+        export = export_create(
+            project=project, fmt="trl", user=admin, filters={"accepted_only": True, "exclude_flagged": True}
+        )
+        Export.objects.filter(pk=export.pk).update(created_at=self._before_now(self.now - dt.timedelta(days=1)))
+        outcome_report_create(
+            export=export,
+            metric="reward_model_pairwise_accuracy",
+            value=0.71,
+            baseline=0.66,
+            notes="Demo outcome, as a team would report it: held-out pairs, reward model trained on this export.",
+            user=admin,
+        )
+        self.counts["exports"] += 1
 
 
 # --- Truth and words ---------------------------------------------------------------------------

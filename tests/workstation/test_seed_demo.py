@@ -140,3 +140,10 @@ def test_the_quality_screens_show_the_history(client):
     feedback = client.get(reverse("annotations:feedback"))
     assert feedback.status_code == 200
     assert "quote the words that decide it" in feedback.content.decode()
+
+    rlhf = Project.objects.get(slug="demo-rlhf")
+    exports = client.get(reverse("annotations:project_exports", args=[rlhf.pk]))
+    assert exports.status_code == 404  # ann1 is no admin of it
+    client.force_login(admin)
+    page = client.get(reverse("annotations:project_exports", args=[rlhf.pk])).content.decode()
+    assert 'data-testid="export-left-out"' in page and "reward_model_pairwise_accuracy" in page

@@ -56,7 +56,8 @@ class Command(BaseCommand):
             counts = demo.History(projects=projects, people=people).record()
             self.stdout.write(
                 f"Demo history recorded: {counts['annotations']} submitted annotations, "
-                f"{counts['reviews']} reviews, {counts['adjudications']} adjudications."
+                f"{counts['reviews']} reviews, {counts['adjudications']} adjudications, "
+                f"{counts['exports']} export with a reported outcome."
             )
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Log in at {options['url'].rstrip('/')}/accounts/login/ with any of:")
