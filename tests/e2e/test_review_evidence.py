@@ -89,3 +89,49 @@ def test_reviewer_reads_the_summary_the_highlighted_paste_and_the_highlighted_ch
     page.keyboard.press(",")
     assert replay.locator("[data-replay-pos]").inner_text() == "1"
     assert visible.locator("pre.diff ins mark").inner_text() == "CHLOROPHYLL ABSORBS IT"
+
+
+PASTED = "Chlorophyll absorbs red and blue light and reflects green."
+
+
+def test_a_paste_made_in_the_browser_is_marked_where_it_landed(
+    page, login, make_project, annotator, reviewer, daphne_server
+):
+    """The annotator types a lead-in, pastes from the clipboard, types after it and then before it:
+    the reviewer sees exactly the pasted words marked, wherever the later typing moved them."""
+    project = make_project(members=[annotator, reviewer], tasks=1, double_review_rate=0.0, slug="pastes")
+    rubric_add(project)
+    login("ann1")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=daphne_server.url)
+    page.goto(f"/work/{project.pk}/")
+    page.wait_for_function(
+        "() => { const t = window.scriptoriumTelemetry; "
+        "return t && t.sessions().some(s => s.capturing && s.connected); }"
+    )
+    page.evaluate("text => navigator.clipboard.writeText(text)", PASTED)
+    editor = page.locator("textarea[data-instrument][name=text]")
+    editor.click()
+    page.keyboard.type("Why leaves are green: ", delay=80)
+    page.keyboard.press("Control+V")
+    page.wait_for_function("n => document.querySelector('textarea[name=text]').value.length >= n", arg=len(PASTED))
+    page.keyboard.type(" So says the book.", delay=80)
+    page.keyboard.press("Control+Home")
+    page.keyboard.type("Q: ", delay=80)
+    assert editor.input_value() == f"Q: Why leaves are green: {PASTED} So says the book."
+    page.get_by_test_id("submit").click()
+    page.get_by_test_id("all-done").wait_for()
+    page.wait_for_function(
+        """() => { const t = window.scriptoriumTelemetry;
+                   return t && t.pending() === 0 && t.sessions().every(s => s.acked === s.lastSeq && !s.refused); }""",
+        timeout=30_000,
+    )
+
+    page.click("button:has-text('Log out')")
+    login("rev1")
+    annotation = Annotation.objects.get(task__project=project)
+    page.goto(f"/review/{annotation.pk}/")
+    pasted = page.get_by_test_id("pasted-text")
+    assert pasted.locator("pre").inner_text() == f"Q: Why leaves are green: {PASTED} So says the book."
+    assert pasted.locator("pre mark").all_inner_texts() == [PASTED]
+    share = round(100 * len(PASTED) / len(f"Q: Why leaves are green: {PASTED} So says the book."))
+    assert f"{share}% pasted: {share}% from outside the editor." in page.get_by_test_id("summary-pasted").inner_text()
