@@ -119,13 +119,14 @@ def project_typical_ranges(*, annotation) -> dict[str, dict]:
     signals: one query."""
     from telemetry.models import AnnotationSignals
 
+    signals = [signal for signal, _unit in TYPICAL_SIGNALS.values()]
     rows = (
         AnnotationSignals.objects.filter(annotation__task__project_id=annotation.task.project_id)
         .filter(annotation__state="submitted")
         .exclude(annotation_id=annotation.pk)
-        .values_list("features", flat=True)
+        .values_list(*(f"features__{signal}" for signal in signals))  # only these keys leave the database
     )
-    return typical_ranges(rows)
+    return typical_ranges(dict(zip(signals, row, strict=True)) for row in rows)
 
 
 # --- the summary in words -------------------------------------------------------------
@@ -154,6 +155,8 @@ def evidence_summary(*, features: Mapping, typical: dict, reference_count: int =
         text = "No active time was recorded."
     elif expected and ratio is not None:
         text = f"{_minutes(active)} of active time against {_minutes(expected)} expected ({_as(ratio, 'ratio')})."
+    elif expected:
+        text = f"{_minutes(active)} of active time against {_minutes(expected)} expected."
     else:
         text = f"{_minutes(active)} of active time; the project sets no expected time."
     lines.append(_line("time", "Time", text, typical, ratio))

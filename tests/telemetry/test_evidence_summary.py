@@ -15,6 +15,7 @@ from telemetry.summary import (
     evidence_summary,
     marked_segments,
     paste_spans,
+    project_typical_ranges,
     signal_table,
     significant,
     typical_ranges,
@@ -143,6 +144,32 @@ def test_a_paste_over_a_selection_replaces_it():
     s.add(500, "input", it="insertFromPaste", pos=6, d=1, len=12, field="text", trusted=True)
     final, _ = paste_spans(s.events)
     assert final == {"text": [(6, 12, "external")]}
+
+
+def test_the_project_range_counts_its_other_submitted_annotations_only(
+    make_project, annotator, django_assert_num_queries
+):
+    project = make_project("write", members=[annotator], tasks=8)
+    tasks = list(project.tasks.order_by("id"))
+    annotations = [Annotation.objects.create(task=task, annotator=annotator) for task in tasks]
+    for i, annotation in enumerate(annotations[:6]):  # six submitted, pasted 0%, 10%, ... 50%
+        Annotation.objects.filter(pk=annotation.pk).update(state=Annotation.State.SUBMITTED)
+        AnnotationSignals.objects.create(annotation=annotation, features={"pasted_fraction": i / 10, "pauses_2s": i})
+    draft = annotations[6]  # a draft's signals are no part of the range
+    AnnotationSignals.objects.create(annotation=draft, features={"pasted_fraction": 1.0})
+    other_project = make_project("write", members=[annotator], tasks=1)
+    elsewhere = Annotation.objects.create(task=other_project.tasks.get(), annotator=annotator, state="submitted")
+    AnnotationSignals.objects.create(annotation=elsewhere, features={"pasted_fraction": 1.0})
+
+    with django_assert_num_queries(1):
+        ranges = project_typical_ranges(annotation=annotations[0])  # itself left out: 10% ... 50%
+    assert (ranges["pasted"]["n"], ranges["pasted"]["low"], ranges["pasted"]["high"]) == (
+        5,
+        pytest.approx(0.14),
+        pytest.approx(0.46),
+    )
+    assert ranges["pauses"]["text"] == "typical 1.4–4.6 (middle 80% of 5 other annotations)"
+    assert ranges["time"]["low"] is None
 
 
 # --- the review page ------------------------------------------------------------------
