@@ -403,7 +403,7 @@ def diff_marked(diff: list[dict], spans: Iterable[tuple]) -> list[dict]:
 
 def version_changes(versions: list, fields: Iterable[str]) -> list[dict]:
     """Between consecutive submitted versions: [{"before", "after", "fields": [{"field", "diff"}],
-    "other": [names of other parts of the result that changed]}]."""
+    "other": [{"name", "before", "after"}: other parts of the result that changed]}]."""
     changes = []
     for old, new in zip(versions, versions[1:], strict=False):
         before = old.result if isinstance(old.result, dict) else {}
@@ -414,6 +414,21 @@ def version_changes(versions: list, fields: Iterable[str]) -> list[dict]:
             if (isinstance(a, str) or isinstance(b, str)) and a != b:
                 a, b = a if isinstance(a, str) else "", b if isinstance(b, str) else ""
                 diffs.append({"field": name, "diff": [{"op": op, "text": t} for op, t in text_diff(a, b)]})
-        other = sorted(k for k in set(before) | set(after) if k not in fields and before.get(k) != after.get(k))
+        other = [
+            {"name": k, "before": _plain(before.get(k)), "after": _plain(after.get(k))}
+            for k in sorted(set(before) | set(after))
+            if k not in fields and before.get(k) != after.get(k)
+        ]
         changes.append({"before": old.number, "after": new.number, "fields": diffs, "other": other})
     return changes
+
+
+def _plain(value: Any) -> str | None:
+    """A label, a choice or a list of them in words; None for anything nested (named only)."""
+    if value is None:
+        return "none"
+    if isinstance(value, str | int | float | bool):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(map(str, value)) or "none"
+    return None

@@ -2,6 +2,7 @@
 rounded signal table, pasted stretches marked in the text and the diff between versions."""
 
 import re
+from types import SimpleNamespace
 
 import pytest
 
@@ -19,6 +20,7 @@ from telemetry.summary import (
     signal_table,
     significant,
     typical_ranges,
+    version_changes,
 )
 from tests.annotations.review_helpers import rubric_add
 from tests.telemetry.streams import Stream, compute
@@ -170,6 +172,24 @@ def test_the_project_range_counts_its_other_submitted_annotations_only(
     )
     assert ranges["pauses"]["text"] == "typical 1.4–4.6 (middle 80% of 5 other annotations)"
     assert ranges["time"]["low"] is None
+
+
+def test_version_changes_diff_the_text_and_name_a_changed_label():
+    v1 = SimpleNamespace(number=1, result={"label": "positive", "text": "Good value."})
+    v2 = SimpleNamespace(number=2, result={"label": "neutral", "text": "Fair value."})
+    (change,) = version_changes([v1, v2], ("text", "rationale"))
+    assert (change["before"], change["after"]) == (1, 2)
+    assert change["fields"] == [
+        {
+            "field": "text",
+            "diff": [
+                {"op": "delete", "text": "Good"},
+                {"op": "insert", "text": "Fair"},
+                {"op": "equal", "text": " value."},
+            ],
+        }
+    ]
+    assert change["other"] == [{"name": "label", "before": "positive", "after": "neutral"}]
 
 
 # --- the review page ------------------------------------------------------------------
