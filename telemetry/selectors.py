@@ -124,7 +124,7 @@ def review_evidence(*, annotation: Annotation) -> dict:
             references = [r for r in annotation.task.references or [] if isinstance(r, dict) and "id" in r]
             typical = project_typical_ranges(annotation=annotation)
             summary = evidence_summary(features=features, typical=typical, reference_count=len(references))
-            table = signal_table(features=features, undefined=undefined)
+            table = [] if summary["no_events"] else signal_table(features=features, undefined=undefined)
         flags = flag_values(flags)
     except Exception as exc:
         logger.exception("evidence summary of annotation %s could not be built", annotation.pk)

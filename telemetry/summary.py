@@ -141,10 +141,13 @@ def _line(key: str, label: str, text: str, typical: dict, own: Any) -> dict:
 
 
 def evidence_summary(*, features: Mapping, typical: dict, reference_count: int = 0) -> dict:
-    """{"no_text": bool, "lines": [{"key", "label", "text", "typical", "outside"}]}: time, typed vs
-    pasted, revisions, references read and pauses in words. no_text is true when no free text was
-    written (a classification without a rationale): then there is nothing to say about writing."""
+    """{"no_events", "no_text", "lines": [{"key", "label", "text", "typical", "outside"}]}: time,
+    typed vs pasted, revisions, references read and pauses in words. no_text is true when no free
+    text was written (a classification without a rationale): then there is nothing to say about
+    writing; no_events when nothing was recorded at all."""
     f = features
+    if f.get("event_count") == 0:  # recording was off, or the work came in another way (API, import)
+        return {"no_events": True, "no_text": False, "lines": []}
     final_length = f.get("final_length") or 0
     inserted = f.get("chars_inserted") or 0
     no_text = not final_length and not inserted
@@ -161,7 +164,7 @@ def evidence_summary(*, features: Mapping, typical: dict, reference_count: int =
         text = f"{_minutes(active)} of active time; the project sets no expected time."
     lines.append(_line("time", "Time", text, typical, ratio))
     if no_text:
-        return {"no_text": True, "lines": lines}
+        return {"no_events": False, "no_text": True, "lines": lines}
 
     fraction = f.get("pasted_fraction")
     by_source = f.get("pasted_chars_by_source") or {}
@@ -209,7 +212,7 @@ def evidence_summary(*, features: Mapping, typical: dict, reference_count: int =
         text = f"{pauses} pause{'s' if pauses != 1 else ''} of {BURST_PAUSE_MS // 1000} s or more while typing"
         text += f" (longest {significant(longest / 1000, 2)} s)." if longest else "."
     lines.append(_line("pauses", "Pauses", text, typical, pauses))
-    return {"no_text": False, "lines": lines}
+    return {"no_events": False, "no_text": False, "lines": lines}
 
 
 def signal_table(*, features: Mapping, undefined: Mapping) -> list[dict]:

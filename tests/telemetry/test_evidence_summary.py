@@ -192,6 +192,20 @@ def test_version_changes_diff_the_text_and_name_a_changed_label():
     assert change["other"] == [{"name": "label", "before": "positive", "after": "neutral"}]
 
 
+def test_the_page_says_plainly_when_nothing_was_recorded(client, project, annotator, reviewer):
+    annotation = Annotation.objects.create(
+        task=project.tasks.order_by("id").first(), annotator=annotator, guideline_version=project.current_guideline()
+    )
+    annotation_submit(annotation=annotation, result={"text": "Sent in through the API."})
+    client.force_login(reviewer)
+    body = client.get(f"/review/{annotation.pk}/").content.decode()
+    start = body.index('data-testid="evidence"')
+    evidence = body[start : body.index("</section>", start)]
+    assert "No writing-process events were recorded for this annotation" in evidence
+    assert "0 s of active time" not in evidence
+    assert 'data-testid="signal-table"' not in evidence
+
+
 # --- the review page ------------------------------------------------------------------
 
 
