@@ -206,6 +206,17 @@ def test_the_page_says_plainly_when_nothing_was_recorded(client, project, annota
     assert 'data-testid="signal-table"' not in evidence
 
 
+def test_an_undone_paste_leaves_nothing_marked():
+    s = Stream()
+    s.keys([100, 200])
+    s.paste(300, 3)
+    s.add(400, "input", it="historyUndo", pos=5, d=-3, len=2, field="text", trusted=True)
+    s.length = 2
+    s.key(500)
+    final, _ = paste_spans(s.events)
+    assert final == {"text": []}
+
+
 # --- the review page ------------------------------------------------------------------
 
 
