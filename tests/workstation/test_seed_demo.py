@@ -147,3 +147,8 @@ def test_the_quality_screens_show_the_history(client):
     client.force_login(admin)
     page = client.get(reverse("annotations:project_exports", args=[rlhf.pk])).content.decode()
     assert 'data-testid="export-left-out"' in page and "reward_model_pairwise_accuracy" in page
+
+    writing_screen = client.get(reverse("annotations:work", args=[writing.pk]))  # admin annotates nowhere
+    assert writing_screen.status_code == 404
+    client.force_login(ann1)
+    assert "aim for 80-200" in client.get(reverse("annotations:work", args=[writing.pk])).content.decode()

@@ -100,6 +100,8 @@ class Command(BaseCommand):
             kind=Project.Kind.WRITE,
             overlap=2,
             double_review_rate=DOUBLE_REVIEW_RATE,
+            min_words=80,  # as the guideline asks: the editor counts and warns before a submit outside it
+            max_words=200,
             description="Write clear, accurate explanations for a general audience, using the references.",
             guidelines=[
                 "# Writing explainers\n\nWrite 80-200 words. Use the reference materials; do not invent facts.",
