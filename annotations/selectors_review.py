@@ -124,7 +124,7 @@ def review_queue_queryset(
     if needs_second:
         qs = qs.filter(reviews_wanted=2, reviews_done=1)
     if flag:
-        flagged = hooks.call_first("annotations_with_flag", flag=flag)
+        flagged = hooks.call_first(hooks.ANNOTATIONS_WITH_FLAG, flag=flag)
         if flagged is None:
             raise QueueFilterRefused(NO_TELEMETRY)
         qs = qs.filter(pk__in=flagged)
@@ -133,12 +133,12 @@ def review_queue_queryset(
 
 def _sorted(qs: QuerySet[Annotation], *, sort: str, user) -> QuerySet[Annotation]:
     if not sort:
-        ordered = hooks.call_first("review_queue_order", annotations=qs, user=user)
+        ordered = hooks.call_first(hooks.REVIEW_QUEUE_ORDER, annotations=qs, user=user)
         return ordered if ordered is not None else _default_order(annotations=qs, user=user)
     descending = sort.startswith("-")
     name = sort.lstrip("-")
     if name == "flags":
-        count = hooks.call_first("annotation_flag_count")
+        count = hooks.call_first(hooks.ANNOTATION_FLAG_COUNT)
         qs = qs.annotate(flag_count=Coalesce(count, 0) if count is not None else Value(0))
     fields = [*QUEUE_SORTS[name], "submitted_at", "id"]
     return qs.order_by(*(f"-{f}" if descending else f for f in dict.fromkeys(fields)))
@@ -198,7 +198,7 @@ def evidence_flags(*, annotations: list[Annotation]) -> dict[int, list[dict]]:
     under "label"; {} when nobody registered."""
     if not annotations:
         return {}
-    merged = hooks.merged("export_provenance", annotations=annotations)
+    merged = hooks.merged(hooks.EXPORT_PROVENANCE, annotations=annotations)
     names = flag_names() or {}
     out: dict[int, list[dict]] = {}
     for key, value in merged.items():
@@ -213,7 +213,7 @@ def evidence_flags(*, annotations: list[Annotation]) -> dict[int, list[dict]]:
 
 def flag_names() -> dict[str, str] | None:
     """{flag code: name in words} from telemetry ("evidence_flag_names" hook); None without telemetry."""
-    return hooks.call_first("evidence_flag_names")
+    return hooks.call_first(hooks.EVIDENCE_FLAG_NAMES)
 
 
 def queue_filters(data, *, user=None) -> tuple[dict, dict]:

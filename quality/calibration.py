@@ -147,7 +147,7 @@ def register_hooks() -> None:
     """The review console (annotations) asks for calibration through a hook: it never imports quality."""
     from annotations import hooks
 
-    hooks.register("reviewer_calibration", _calibration_hook)
+    hooks.register(hooks.REVIEWER_CALIBRATION, _calibration_hook)
 
 
 def _calibration_hook(*, project: Project) -> dict:

@@ -70,10 +70,10 @@ def flag_count() -> object:
 
 
 def register() -> None:
-    hooks.register("editor_session", editor_session)
-    hooks.register("annotation_submitted", annotation_submitted)
-    hooks.register("export_provenance", export_provenance)
-    hooks.register("review_evidence", review_evidence)
-    hooks.register("evidence_flag_names", flag_names)
-    hooks.register("annotations_with_flag", annotations_with_flag)
-    hooks.register("annotation_flag_count", flag_count)
+    hooks.register(hooks.EDITOR_SESSION, editor_session)
+    hooks.register(hooks.ANNOTATION_SUBMITTED, annotation_submitted)
+    hooks.register(hooks.EXPORT_PROVENANCE, export_provenance)
+    hooks.register(hooks.REVIEW_EVIDENCE, review_evidence)
+    hooks.register(hooks.EVIDENCE_FLAG_NAMES, flag_names)
+    hooks.register(hooks.ANNOTATIONS_WITH_FLAG, annotations_with_flag)
+    hooks.register(hooks.ANNOTATION_FLAG_COUNT, flag_count)

@@ -123,7 +123,7 @@ def assignment_next(*, project: Project, user, now: dt.datetime | None = None) -
             candidates = list(open_tasks[:CANDIDATES])
         if not candidates:
             return None
-        chosen = hooks.call_first("next_task_policy", project=project, user=user, candidates=candidates)
+        chosen = hooks.call_first(hooks.NEXT_TASK_POLICY, project=project, user=user, candidates=candidates)
         if chosen is not None and chosen[0] in candidates:
             task, reason = chosen
         else:  # no policy, or one that chose outside the locked candidates

@@ -167,7 +167,7 @@ def _seconds_since_opened(*, token: str, annotation: Annotation, user) -> float:
 def review_page_context(*, request: HttpRequest, annotation: Annotation, querystring: str, form: dict | None = None):
     project = annotation.task.project
     rubric = sel.rubric_for_annotation(annotation=annotation)
-    evidence = hooks.call_first("review_evidence", annotation=annotation)
+    evidence = hooks.call_first(hooks.REVIEW_EVIDENCE, annotation=annotation)
     others = sel.other_annotations_of_task(annotation=annotation)
     for i, other in enumerate(others, start=2):
         other.annotator_label = _annotator_label(annotation=other, project=project, index=i)
@@ -309,7 +309,7 @@ def calibration(request: HttpRequest) -> HttpResponse:
     # Measurement lives in quality/ (registered as a hook: annotations never imports quality).
     context = {"projects": projects, "project": project}
     if project is not None:
-        context["calibration"] = hooks.call_first("reviewer_calibration", project=project)
+        context["calibration"] = hooks.call_first(hooks.REVIEWER_CALIBRATION, project=project)
     return render(request, "annotations/calibration.html", context)
 
 

@@ -64,7 +64,7 @@ def _work_context(
         "guideline": guideline,
         "guideline_html": _markdown.render(guideline.text) if guideline else "",
         "changes": guideline_changes_since_last_work(user=request.user, project=project, current=guideline),
-        "telemetry": hooks.call_first("editor_session", annotation=annotation, user=request.user),
+        "telemetry": hooks.call_first(hooks.EDITOR_SESSION, annotation=annotation, user=request.user),
         "form": form_state(
             project=project,
             annotation=annotation,

@@ -133,7 +133,7 @@ def test_a_closed_session_waits_for_its_missing_events_only_for_a_bounded_time(s
 def test_a_huge_final_seq_through_the_submit_hook_is_not_an_error(session):
     Annotation.objects.filter(pk=session.annotation_id).update(state=Annotation.State.SUBMITTED)
     annotation = Annotation.objects.get(pk=session.annotation_id)
-    hooks.call_all("annotation_submitted", annotation=annotation, final_seq=2**63)
+    hooks.call_all(hooks.ANNOTATION_SUBMITTED, annotation=annotation, final_seq=2**63)
     session.refresh_from_db()
     assert session.is_closed
 
@@ -213,7 +213,7 @@ def test_a_failing_signal_computation_leaves_its_reason_on_the_review_page(
         raise OverflowError("math range error")
 
     monkeypatch.setattr(signals, "features_compute", overflow)
-    evidence = hooks.call_first("review_evidence", annotation=annotation)
+    evidence = hooks.call_first(hooks.REVIEW_EVIDENCE, annotation=annotation)
     assert "math range error" in evidence["failure"]
     client.force_login(reviewer)
     page = client.get(f"/review/{annotation.pk}/")

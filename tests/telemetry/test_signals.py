@@ -140,7 +140,7 @@ def test_export_provenance_hook_answers_a_batch_in_one_query(
     never = start(project, annotator)  # a draft: no signals yet
 
     with django_assert_num_queries(1):
-        provenance = hooks.merged("export_provenance", annotations=[computed, never])
+        provenance = hooks.merged(hooks.EXPORT_PROVENANCE, annotations=[computed, never])
 
     assert set(provenance) == {computed.pk, never.pk}
     row = provenance[computed.pk]
@@ -159,7 +159,7 @@ def test_review_evidence_hook(project, annotator, django_capture_on_commit_callb
     ingest(session, wire)
     submit(annotation, "The red car is.", len(wire), django_capture_on_commit_callbacks)
 
-    evidence = hooks.call_first("review_evidence", annotation=annotation)
+    evidence = hooks.call_first(hooks.REVIEW_EVIDENCE, annotation=annotation)
     assert set(evidence) == {
         "signals",
         "flags",
@@ -185,7 +185,7 @@ def test_review_evidence_computes_without_storing_when_no_row_exists(project, an
     annotation = start(project, annotator)
     session = editor_session_open(annotation=annotation, user=annotator)
     ingest(session, pure_paste().wire())
-    evidence = hooks.call_first("review_evidence", annotation=annotation)
+    evidence = hooks.call_first(hooks.REVIEW_EVIDENCE, annotation=annotation)
     assert evidence["event_count"] == 6
     assert evidence["signals"]["pasted_chars"] == 400
     assert not AnnotationSignals.objects.filter(annotation=annotation).exists()
