@@ -26,6 +26,24 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = os.environ["PASSWORD_HASHERS"].split(",")
 
 
+def hook_overrider(monkeypatch):
+    """override(name, *fns): the hook answers with exactly these functions (none: as if nobody
+    registered) until the monkeypatch is undone."""
+    from annotations import hooks
+
+    def override(name: str, *fns):
+        monkeypatch.setitem(hooks._registry, hooks.known(name), list(fns))
+
+    return override
+
+
+@pytest.fixture
+def hook_override(monkeypatch):
+    """hook_override(name, *fns) for this test only: the registry is restored after the test, even
+    when it fails (never edit hooks._registry in a test)."""
+    return hook_overrider(monkeypatch)
+
+
 @pytest.fixture
 def make_user(db):
     """A user with the roles they will hold in the projects they are added to (make_project(members=...)

@@ -30,7 +30,7 @@ def _do(project, user, result, *, active_seconds=30.0) -> Annotation:
 
 
 def test_jsonl_carries_provenance_reviews_adjudications_and_hook_fields(
-    make_project, annotator, other_annotator, reviewer
+    make_project, annotator, other_annotator, reviewer, hook_override
 ):
     project = make_project(members=[annotator, other_annotator], tasks=1, overlap=2)
     Task.objects.filter(project=project).update(difficulty=4, domain_tags=["law", "tax"])
@@ -57,12 +57,9 @@ def test_jsonl_carries_provenance_reviews_adjudications_and_hook_fields(
             for a in annotations
         }
 
-    hooks.register("export_provenance", provenance)
-    try:
-        export = export_create(project=project, fmt="jsonl")
-        rows = {r["annotation_id"]: r for r in export_rows(export=export)}
-    finally:
-        hooks._registry["export_provenance"].remove(provenance)
+    hook_override(hooks.EXPORT_PROVENANCE, provenance)
+    export = export_create(project=project, fmt="jsonl")
+    rows = {r["annotation_id"]: r for r in export_rows(export=export)}
 
     assert set(rows) == {mine.pk, theirs.pk}
     row = rows[mine.pk]

@@ -133,17 +133,14 @@ def test_a_double_reviewed_version_is_rejected_if_any_reviewer_rejected_it(make_
     )
 
 
-def test_exclude_flagged_uses_the_flags_the_provenance_hook_reports(world):
+def test_exclude_flagged_uses_the_flags_the_provenance_hook_reports(world, hook_override):
     project, (best, good, _, fresh) = world()
 
     def provenance(*, annotations):
         return {a.pk: {"flags": [{"flag": "paste_dominant"}] if a.pk == good.pk else []} for a in annotations}
 
-    hooks.register("export_provenance", provenance)
-    try:
-        export = export_create(project=project, fmt="csv", filters={"exclude_flagged": True})
-    finally:
-        hooks._registry["export_provenance"].remove(provenance)
+    hook_override(hooks.EXPORT_PROVENANCE, provenance)
+    export = export_create(project=project, fmt="csv", filters={"exclude_flagged": True})
     held = set(ExportItem.objects.filter(export=export).values_list("annotation_id", flat=True))
     assert held == {best.pk, fresh.pk}
     assert export.left_out == {"rejected": 1, "flagged": 1}

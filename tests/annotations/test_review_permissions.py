@@ -315,7 +315,7 @@ def test_adjudication_screen_records_the_decision_and_lists_it_in_the_log(
     assert listing.count('data-testid="log-row"') == 1 and "States facts only." in listing
 
 
-def test_review_page_shows_flags_with_their_evidence_and_the_replay(client, setup, reviewer, monkeypatch):
+def test_review_page_shows_flags_with_their_evidence_and_the_replay(client, setup, reviewer, hook_override):
     from annotations import hooks
 
     evidence = {
@@ -350,7 +350,7 @@ def test_review_page_shows_flags_with_their_evidence_and_the_replay(client, setu
         ],
         "event_count": 12,
     }
-    monkeypatch.setitem(hooks._registry, "review_evidence", [lambda *, annotation: evidence])
+    hook_override(hooks.REVIEW_EVIDENCE, lambda *, annotation: evidence)
     client.force_login(reviewer)
     body = client.get(f"/review/{setup['mine'].pk}/").content.decode()
     assert "Paste-dominant" in body and "92% of the text arrived by paste." in body
@@ -360,6 +360,6 @@ def test_review_page_shows_flags_with_their_evidence_and_the_replay(client, setu
     assert 'max="1" value="1"' in body  # the scrubber starts at the last snapshot
     assert "Plants<ins> grow</ins>" in body
 
-    monkeypatch.setitem(hooks._registry, "review_evidence", [lambda *, annotation: None])
+    hook_override(hooks.REVIEW_EVIDENCE, lambda *, annotation: None)
     body = client.get(f"/review/{setup['mine'].pk}/").content.decode()
     assert 'data-testid="no-evidence"' in body and 'data-testid="flag"' not in body

@@ -75,10 +75,10 @@ def test_domain_filter_finds_a_rare_domain_anywhere(world, annotator, reviewer):
     assert review_queue_counts(user=reviewer, domain="tax")["total"] == 1
 
 
-def test_flag_filter_is_refused_without_telemetry(world, annotator, reviewer, monkeypatch):
+def test_flag_filter_is_refused_without_telemetry(world, annotator, reviewer, hook_override):
     submitted(world, annotator)
-    for name in ("evidence_flag_names", "annotations_with_flag"):
-        monkeypatch.setitem(hooks._registry, name, [])
+    for name in (hooks.EVIDENCE_FLAG_NAMES, hooks.ANNOTATIONS_WITH_FLAG):
+        hook_override(name)
     filters, errors = queue_filters({"flag": "paste_dominant"})
     assert "flag" not in filters
     assert "telemetry" in errors["flag"]

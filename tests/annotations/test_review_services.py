@@ -246,7 +246,7 @@ def test_reviewers_who_disagree_on_the_verdict_go_to_adjudication(
     assert Adjudication.objects.get().final_result == {"verdict": "revise"}
 
 
-def test_queue_filters_and_the_order_hook(project, annotator, other_annotator, reviewer, make_user, monkeypatch):
+def test_queue_filters_and_the_order_hook(project, annotator, other_annotator, reviewer, make_user, hook_override):
     from annotations import hooks
 
     second = make_user("rev2", roles.REVIEWER)
@@ -275,11 +275,7 @@ def test_queue_filters_and_the_order_hook(project, annotator, other_annotator, r
     )
     assert ids(flag="paste_dominant") == [plain.pk]
     assert review_queue(user=reviewer, flag="paste_dominant")[0].evidence_flags[0]["flag"] == "paste_dominant"
-    monkeypatch.setitem(
-        hooks._registry,
-        "review_queue_order",
-        [lambda *, annotations, user: annotations.order_by("-submitted_at", "-id")],
-    )
+    hook_override(hooks.REVIEW_QUEUE_ORDER, lambda *, annotations, user: annotations.order_by("-submitted_at", "-id"))
     assert ids() == [plain.pk, double.pk, bio.pk]
 
 

@@ -109,18 +109,15 @@ def test_an_active_claim_is_resumed_not_doubled(make_project, annotator):
     assert Assignment.objects.filter(annotator=annotator).count() == 1
 
 
-def test_a_policy_choosing_outside_the_candidates_is_ignored(make_project, annotator):
+def test_a_policy_choosing_outside_the_candidates_is_ignored(make_project, annotator, hook_override):
     project = make_project(members=[annotator], tasks=2, overlap=1)
     other_task = Task.objects.create(project=make_project(slug="elsewhere", tasks=0), payload={"prompt": "x"})
 
     def rogue(*, project, user, candidates):
         return other_task, "rogue"
 
-    hooks.register("next_task_policy", rogue)
-    try:
-        claim = assignment_next(project=project, user=annotator)
-    finally:
-        hooks._registry["next_task_policy"].remove(rogue)
+    hook_override(hooks.NEXT_TASK_POLICY, rogue)
+    claim = assignment_next(project=project, user=annotator)
     assert claim.task.project_id == project.pk
     assert claim.routed_because != "rogue"
 
