@@ -8,6 +8,7 @@ from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,6 +18,7 @@ from markdown_it import MarkdownIt
 from annotations import access
 from annotations import models as m
 from annotations.inputs import json_problem, text_problem
+from annotations.services.guidelines import guideline_version_publish
 from annotations.services.io import IMPORT_FORMATS, RowInvalid, task_row_clean, tasks_import_file
 from annotations.services.people import membership_add
 from annotations.services.projects import dimensions_problem, labels_problem
@@ -184,8 +186,16 @@ class TaskImportForm(forms.Form):
     format = forms.ChoiceField(choices=[("", "From the file name")] + [(f, f) for f in IMPORT_FORMATS], required=False)
 
 
+class GuidelineFormSet(BaseInlineFormSet):
+    def save_new(self, form, commit=True):
+        """A version added here is published: saved, then announced after commit."""
+        version = super().save_new(form, commit=False)
+        return guideline_version_publish(version=version) if commit else version
+
+
 class GuidelineInline(ProjectScopedInline, admin.StackedInline):
     model = m.GuidelineVersion
+    formset = GuidelineFormSet
     extra = 0
     fields = ["number", "text", "change_summary", "created_by"]
     raw_id_fields = ["created_by"]
@@ -342,6 +352,12 @@ class GuidelineVersionAdmin(ProjectScopedAdmin):
     list_display = ["project", "number", "created_by", "created_at"]
     list_filter = ["project"]
     search_fields = ["text", "change_summary", "project__name"]
+
+    def save_model(self, request, obj, form, change):
+        if not change and self._may(request, obj):
+            guideline_version_publish(version=obj)  # a new version is published: announced after commit
+        else:
+            super().save_model(request, obj, form, change)  # refuses a project the admin does not run
 
 
 class DimensionInline(ProjectScopedInline, admin.TabularInline):

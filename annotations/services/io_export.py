@@ -253,7 +253,7 @@ def export_create(*, project: Project, fmt: str, user=None, filters: dict | None
                 reviews[(annotation_id, number)].append((verdict, scores, rubric_id))
             flags = {}
             if clean["exclude_flagged"]:  # the hook reads the annotations' ids (telemetry/integration.py)
-                flags = hooks.merged("export_provenance", annotations=[Annotation(pk=pk) for pk in ids])
+                flags = hooks.merged(hooks.EXPORT_PROVENANCE, annotations=[Annotation(pk=pk) for pk in ids])
             rows = []
             for annotation_id, number, guideline in chunk:
                 status, verdicts, score = review_summary(reviews.get((annotation_id, number), []), weights)
@@ -522,7 +522,7 @@ def _pieces(*, export: Export, chunk_size: int) -> Iterator[str]:
         if export.format == Export.Format.TRL:
             rows = [trl_row(export=export, annotation=a, version=v, review=review) for a, v, review in chunk]
         else:
-            extra = hooks.merged("export_provenance", annotations=[a for a, _, _ in chunk])
+            extra = hooks.merged(hooks.EXPORT_PROVENANCE, annotations=[a for a, _, _ in chunk])
             rows = [
                 jsonl_row(export=export, annotation=a, version=v, extra=extra.get(a.pk), review=review)
                 for a, v, review in chunk
@@ -625,7 +625,7 @@ def outcome_report_create(*, export: Export, metric, value, baseline=None, notes
             errors[name] = f"{name} {problem}."
     if errors:
         raise ValidationError(errors)
-    return OutcomeReport.objects.create(
+    outcome = OutcomeReport.objects.create(
         export=export,
         metric=metric.strip(),
         value=clean_value,
@@ -633,3 +633,5 @@ def outcome_report_create(*, export: Export, metric, value, baseline=None, notes
         notes=notes,
         reported_by=user,
     )
+    hooks.on_commit(hooks.OUTCOME_REPORTED, outcome=outcome)
+    return outcome

@@ -11,7 +11,7 @@ review of that version is in; the author resubmits through the normal work flow
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from annotations import access
+from annotations import access, hooks
 from annotations.models import Adjudication, Annotation, Project, Review, Task
 from annotations.selectors_review import rubric_for_annotation
 from annotations.validation import result_validate
@@ -150,6 +150,7 @@ def review_create(
             current.save(update_fields=["state"])
         annotation.state = current.state
         annotation.version = current.version
+        hooks.on_commit(hooks.REVIEW_CREATED, review=review)
     return review
 
 
@@ -205,4 +206,5 @@ def adjudication_create(
             Annotation.objects.filter(pk__in=[a.pk for a in considered], state=Annotation.State.SUBMITTED).update(
                 state=Annotation.State.RETURNED
             )
+        hooks.on_commit(hooks.ADJUDICATED, adjudication=adjudication)
     return adjudication

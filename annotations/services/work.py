@@ -103,9 +103,7 @@ def annotation_submit(
         )
         if annotation.assignment_id:
             Assignment.objects.filter(pk=annotation.assignment_id).update(state=Assignment.State.SUBMITTED)
-        transaction.on_commit(
-            lambda: hooks.call_all("annotation_submitted", annotation=annotation, final_seq=final_seq)
-        )
+        hooks.on_commit(hooks.ANNOTATION_SUBMITTED, annotation=annotation, final_seq=final_seq)
     return annotation
 
 
