@@ -633,3 +633,21 @@ def result_display(*, project: Project, result) -> dict:
         labels = result.get("labels") if "labels" in result else [result.get("label")] if result.get("label") else []
         return {"kind": "classify", "labels": labels, "text": result.get("text", "")}
     return {"kind": "write", "text": result.get("text", "")}
+
+
+def scores_named(*, scores, dimensions) -> list[dict]:
+    """A review's scores as rows in the rubric's order, each named by its dimension: [{"key", "name",
+    "score", "max"}], score None for n/a. The order never comes from the stored object (PostgreSQL's
+    jsonb keeps keys in an order of its own); keys the rubric does not know come last."""
+    dims = {d.key: d for d in dimensions}
+    rank = {key: i for i, key in enumerate(dims)}
+    given = sorted((scores or {}).items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+    return [
+        {
+            "key": key,
+            "name": dims[key].name if key in dims else key,
+            "score": score,
+            "max": dims[key].scale_max if key in dims else None,
+        }
+        for key, score in given
+    ]

@@ -20,16 +20,8 @@ def feedback(request: HttpRequest) -> HttpResponse:
     versions = sel.reviewed_versions(reviews=reviews)
     may_work = access.project_ids(request.user, access.ANNOTATE)
     for review in reviews:
-        dims = {d.key: d for d in review.rubric.dimensions.all()} if review.rubric else {}
-        review.score_rows = [
-            {
-                "key": key,
-                "name": dims[key].name if key in dims else key,
-                "score": score,
-                "max": dims[key].scale_max if key in dims else None,
-            }
-            for key, score in (review.scores or {}).items()
-        ]
+        dimensions = review.rubric.dimensions.all() if review.rubric else []
+        review.score_rows = sel.scores_named(scores=review.scores, dimensions=dimensions)
         annotation, project = review.annotation, review.annotation.task.project
         # Work sent back is revised on the work screen; anything else is shown as it was reviewed.
         review.revise_url = None

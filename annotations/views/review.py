@@ -358,18 +358,18 @@ def _final_display(*, project: Project, source: str, result) -> dict:
 def _review_lines(annotation: Annotation) -> list[dict]:
     """The reviews of an annotation's current version, scores named by their rubric dimension."""
     rubric = sel.rubric_for_annotation(annotation=annotation)
-    dims = {d.key: d for d in rubric.dimensions.all()} if rubric else {}
+    dimensions = list(rubric.dimensions.all()) if rubric else []
     lines = []
     for review in annotation.reviews.all():
         if review.annotation_version != annotation.version:
             continue
         scores = [
             {
-                "name": dims[k].name if k in dims else k,
-                "value": "n/a" if v is None else v,
-                "max": dims[k].scale_max if k in dims and v is not None else None,
+                "name": row["name"],
+                "value": "n/a" if row["score"] is None else row["score"],
+                "max": row["max"] if row["score"] is not None else None,
             }
-            for k, v in (review.scores or {}).items()
+            for row in sel.scores_named(scores=review.scores, dimensions=dimensions)
         ]
         lines.append({"verdict": review.get_verdict_display(), "scores": scores, "feedback": review.feedback})
     return lines
