@@ -1,15 +1,19 @@
 """Percentile bootstrap intervals over items for the agreement coefficients.
 
 Items (rows) are resampled with replacement a bounded number of times from a fixed seed, so the same
-matrix always gives the same interval. Percent agreement and Gwet's AC1 are computed for every resample
-at once on the stacked counts tables; the library coefficients are called once per resample.
+matrix always gives the same interval. A resample is held as weights (how many times each item was
+drawn), in chunks of resamples so memory stays bounded however many items there are. Percent agreement,
+Gwet's AC1, Fleiss' kappa and Cohen's kappa are then one matrix product per chunk over per-item counts;
+Krippendorff's alpha is computed by the `krippendorff` package once per resample from the resampled
+value counts.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import krippendorff
 import numpy as np
 
 from quality.metrics.agreement import (
@@ -22,23 +26,27 @@ from quality.metrics.agreement import (
     counts_table,
     fleiss_kappa,
     gwet_ac1,
-    gwet_ac1_from_counts,
     krippendorff_alpha,
     mean_pairwise_cohen_kappa,
     percent_agreement,
-    percent_agreement_from_counts,
 )
 
 RESAMPLES = 1000
 MAX_RESAMPLES = 10_000
 CONFIDENCE = 0.95
+CHUNK_CELLS = 2_000_000  # resamples x items held at once
 
 
-def resample_indices(n_items: int, *, resamples: int = RESAMPLES, seed: int = 0) -> np.ndarray:
-    """resamples x n_items row indices drawn with replacement."""
+def resample_weights(n_items: int, *, resamples: int = RESAMPLES, seed: int = 0) -> Iterator[np.ndarray]:
+    """Chunks of a (resamples x n_items) array: how many times each item is drawn in each resample."""
     if not 1 <= resamples <= MAX_RESAMPLES:
         raise ValueError(f"resamples must be between 1 and {MAX_RESAMPLES}, not {resamples}")
-    return np.random.default_rng(seed).integers(0, n_items, size=(resamples, n_items))
+    rng = np.random.default_rng(seed)
+    chunk = max(1, CHUNK_CELLS // max(n_items, 1))
+    for start in range(0, resamples, chunk):
+        size = min(chunk, resamples - start)
+        idx = rng.integers(0, n_items, size=(size, n_items)) + (np.arange(size) * n_items)[:, None]
+        yield np.bincount(idx.ravel(), minlength=size * n_items).reshape(size, n_items).astype(float)
 
 
 def _percentiles(values: np.ndarray, confidence: float) -> tuple[float | None, float | None]:
@@ -54,122 +62,143 @@ def _rated_rows(m: np.ndarray) -> np.ndarray:
     return m[(~np.isnan(m)).any(axis=1)]
 
 
-def _vectorised(m: np.ndarray, of_counts: Callable[[np.ndarray], np.ndarray], idx: np.ndarray) -> np.ndarray:
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return num / den
+
+
+def percent_agreement_weighted(m: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Percent agreement of each weighted resample (rows of w): the weighted mean over items rated at
+    least twice of the share of agreeing rater pairs."""
     counts = counts_table(m)
-    return of_counts(counts[idx])
+    r = counts.sum(axis=1)
+    pairable = r >= 2
+    per_item = (counts * (counts - 1)).sum(axis=1)[pairable] / (r * (r - 1))[pairable]
+    return _ratio(w[:, pairable] @ per_item, w[:, pairable].sum(axis=1))
 
 
-def _looped(m: np.ndarray, point: Callable[[np.ndarray], Agreement], idx: np.ndarray) -> np.ndarray:
-    return np.array([np.nan if (r := point(m[i])).value is None else r.value for i in idx])
+def gwet_ac1_weighted(m: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Gwet's AC1 of each weighted resample (the formula of agreement.gwet_ac1_from_counts); the
+    categories are those used in the resample."""
+    counts = counts_table(m)
+    pa = percent_agreement_weighted(m, w)
+    pi = _ratio(w @ (counts / counts.sum(axis=1, keepdims=True)), w.sum(axis=1, keepdims=True))
+    q = (pi > 0).sum(axis=1)
+    pe = _ratio((pi * (1 - pi)).sum(axis=1), q - 1.0)
+    ac1 = _ratio(pa - pe, 1 - pe)
+    ac1[q < 2] = np.nan
+    return ac1
 
 
-def with_interval(
-    m: np.ndarray,
-    point: Callable[[np.ndarray], Agreement],
-    *,
-    resamples: int = RESAMPLES,
-    seed: int = 0,
-    confidence: float = CONFIDENCE,
-    of_counts: Callable[[np.ndarray], np.ndarray] | None = None,
-) -> Agreement:
-    """`point(m)` with a percentile bootstrap interval over items. Resamples where the coefficient is
-    undefined (say every resampled item has one value) are left out of the percentiles."""
-    m = _rated_rows(as_matrix(m))
-    estimate = point(m)
-    if not estimate.defined:
-        return estimate
-    idx = resample_indices(len(m), resamples=resamples, seed=seed)
-    values = _vectorised(m, of_counts, idx) if of_counts is not None else _looped(m, point, idx)
-    return estimate.with_ci(*_percentiles(np.asarray(values, dtype=float), confidence))
+def fleiss_kappa_weighted(m: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Fleiss' kappa of each weighted resample (every item has the same number of ratings r):
+    (P - Pe) / (1 - Pe), P the mean pairwise agreement, Pe the sum of squared category shares."""
+    counts = counts_table(m)
+    share = _ratio(w @ counts, (w.sum(axis=1) * counts[0].sum())[:, None])
+    pe = (share**2).sum(axis=1)
+    return _ratio(percent_agreement_weighted(m, w) - pe, 1 - pe)
 
 
-def percent_agreement_ci(m: np.ndarray, **kw) -> Agreement:
-    return with_interval(m, percent_agreement, of_counts=percent_agreement_from_counts, **kw)
+def pair_kappas(m: np.ndarray, w: np.ndarray, *, weights: Weights = None) -> np.ndarray:
+    """Cohen's kappa of every rater pair (columns) for every weighted resample (rows of w) at once.
 
-
-def gwet_ac1_ci(m: np.ndarray, **kw) -> Agreement:
-    def of_counts(counts: np.ndarray) -> np.ndarray:
-        # A resample that happens to hold one category only has no AC1; drop categories nobody used in it.
-        values = np.full(counts.shape[0], np.nan)
-        used = counts.sum(axis=1) > 0
-        full = used.all(axis=1)
-        values[full] = gwet_ac1_from_counts(counts[full])
-        for b in np.flatnonzero(~full):
-            if used[b].sum() >= 2:
-                values[b] = gwet_ac1_from_counts(counts[b][:, used[b]])
-        return values
-
-    return with_interval(m, gwet_ac1, of_counts=of_counts, **kw)
-
-
-def fleiss_kappa_ci(m: np.ndarray, **kw) -> Agreement:
-    return with_interval(m, fleiss_kappa, **kw)
-
-
-def krippendorff_alpha_ci(m: np.ndarray, *, level: Level, **kw) -> Agreement:
-    return with_interval(m, lambda x: krippendorff_alpha(x, level=level), **kw)
-
-
-def pair_kappas(m: np.ndarray, idx: np.ndarray, *, weights: Weights = None) -> np.ndarray:
-    """Cohen's kappa of every rater pair (columns) for every resample (rows of `idx`) at once.
-
-    The same formula as scikit-learn's cohen_kappa_score (1 - sum(w * observed) / sum(w * expected), with
-    w the 0/1, |i - j| or (i - j)^2 distance between label ranks), counted with one bincount per pair over
-    all resamples. A pair's labels are those it used on the whole matrix, so a resample that misses a
-    label keeps the distances between the others. NaN where a resample leaves the pair under MIN_ITEMS
-    shared items or with nothing to agree on beyond chance.
+    The same formula as scikit-learn's cohen_kappa_score (1 - sum(d * observed) / sum(d * expected), with
+    d the 0/1, |i - j| or (i - j)^2 distance between label ranks); the observed table of each resample is
+    one matrix product of the weights with the items' cells. A pair's labels are those it used on the
+    whole matrix, so a resample that misses a label keeps the distances between the others. NaN where a
+    resample leaves the pair under MIN_ITEMS shared items or with nothing to agree on beyond chance.
     """
-    resamples = idx.shape[0]
     pairs = list(itertools.combinations(range(m.shape[1]), 2))
-    out = np.full((resamples, len(pairs)), np.nan)
+    out = np.full((w.shape[0], len(pairs)), np.nan)
     for p, (a, b) in enumerate(pairs):
         both = ~np.isnan(m[:, a]) & ~np.isnan(m[:, b])
         labels = np.unique(m[both][:, [a, b]])
         q = len(labels)
         if both.sum() < MIN_ITEMS or q < 2:
             continue
-        ra = np.searchsorted(labels, np.where(both, m[:, a], labels[0]))
-        rb = np.searchsorted(labels, np.where(both, m[:, b], labels[0]))
-        cell = (ra * q + rb)[idx] + (np.arange(resamples) * q * q)[:, None]
-        observed = np.bincount(cell.ravel(), weights=both[idx].ravel().astype(float), minlength=resamples * q * q)
-        observed = observed.reshape(resamples, q, q)
+        cells = np.zeros((int(both.sum()), q * q))
+        cells[np.arange(len(cells)), np.searchsorted(labels, m[both, a]) * q + np.searchsorted(labels, m[both, b])] = 1
+        observed = (w[:, both] @ cells).reshape(-1, q, q)
         n = observed.sum(axis=(1, 2))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            expected = observed.sum(axis=2)[:, :, None] * observed.sum(axis=1)[:, None, :] / n[:, None, None]
+        expected = _ratio(observed.sum(axis=2)[:, :, None] * observed.sum(axis=1)[:, None, :], n[:, None, None])
         ranks = np.arange(q)
         if weights is None:
-            w = 1.0 - np.eye(q)
+            d = 1.0 - np.eye(q)
         elif weights == "linear":
-            w = np.abs(ranks[:, None] - ranks[None, :]).astype(float)
+            d = np.abs(ranks[:, None] - ranks[None, :]).astype(float)
         else:
-            w = ((ranks[:, None] - ranks[None, :]) ** 2).astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            kappa = 1 - (w * observed).sum(axis=(1, 2)) / (w * expected).sum(axis=(1, 2))
+            d = ((ranks[:, None] - ranks[None, :]) ** 2).astype(float)
+        kappa = 1 - _ratio((d * observed).sum(axis=(1, 2)), (d * expected).sum(axis=(1, 2)))
         kappa[n < MIN_ITEMS] = np.nan
         out[:, p] = kappa
     return out
 
 
-def cohen_kappa_ci(m: np.ndarray, *, weights: Weights = None, **kw) -> Agreement:
-    return mean_pairwise_cohen_kappa_ci(m, weights=weights, _point=lambda x: cohen_kappa(x, weights=weights), **kw)
-
-
-def mean_pairwise_cohen_kappa_ci(
+def with_interval(
     m: np.ndarray,
+    point: Callable[[np.ndarray], Agreement],
+    of_weights: Callable[[np.ndarray, np.ndarray], np.ndarray],
     *,
-    weights: Weights = None,
     resamples: int = RESAMPLES,
     seed: int = 0,
     confidence: float = CONFIDENCE,
-    _point: Callable[[np.ndarray], Agreement] | None = None,
 ) -> Agreement:
+    """`point(m)` with a percentile bootstrap interval over items; `of_weights(m, w)` gives the coefficient
+    of each weighted resample. Resamples where it is undefined (say every resampled item has one value)
+    are left out of the percentiles."""
     m = _rated_rows(as_matrix(m))
-    estimate = (_point or (lambda x: mean_pairwise_cohen_kappa(x, weights=weights)))(m)
+    estimate = point(m)
     if not estimate.defined:
         return estimate
-    idx = resample_indices(len(m), resamples=resamples, seed=seed)
-    kappas = pair_kappas(m, idx, weights=weights)
-    defined = np.isfinite(kappas).any(axis=1)
-    values = np.full(len(idx), np.nan)
-    values[defined] = np.nanmean(kappas[defined], axis=1)
+    values = np.concatenate(
+        [of_weights(m, w) for w in resample_weights(len(m), resamples=resamples, seed=seed)]
+    ).astype(float)
     return estimate.with_ci(*_percentiles(values, confidence))
+
+
+def percent_agreement_ci(m: np.ndarray, **kw) -> Agreement:
+    return with_interval(m, percent_agreement, percent_agreement_weighted, **kw)
+
+
+def gwet_ac1_ci(m: np.ndarray, **kw) -> Agreement:
+    return with_interval(m, gwet_ac1, gwet_ac1_weighted, **kw)
+
+
+def fleiss_kappa_ci(m: np.ndarray, **kw) -> Agreement:
+    return with_interval(m, fleiss_kappa, fleiss_kappa_weighted, **kw)
+
+
+def krippendorff_alpha_ci(m: np.ndarray, *, level: Level, **kw) -> Agreement:
+    def of_weights(m: np.ndarray, w: np.ndarray) -> np.ndarray:
+        categories = np.unique(m[~np.isnan(m)])
+        counts = counts_table(m, categories)
+        values = np.full(len(w), np.nan)
+        for b, times in enumerate(w.astype(int)):
+            try:
+                values[b] = krippendorff.alpha(
+                    value_counts=np.repeat(counts, times, axis=0),
+                    value_domain=categories,
+                    level_of_measurement=level,
+                )
+            except ValueError:  # no resampled item holds two ratings
+                continue
+        return values
+
+    return with_interval(m, lambda x: krippendorff_alpha(x, level=level), of_weights, **kw)
+
+
+def cohen_kappa_ci(m: np.ndarray, *, weights: Weights = None, **kw) -> Agreement:
+    return with_interval(
+        m, lambda x: cohen_kappa(x, weights=weights), lambda x, w: pair_kappas(x, w, weights=weights)[:, 0], **kw
+    )
+
+
+def mean_pairwise_cohen_kappa_ci(m: np.ndarray, *, weights: Weights = None, **kw) -> Agreement:
+    def of_weights(m: np.ndarray, w: np.ndarray) -> np.ndarray:
+        kappas = pair_kappas(m, w, weights=weights)
+        values = np.full(len(w), np.nan)
+        defined = np.isfinite(kappas).any(axis=1)
+        values[defined] = np.nanmean(kappas[defined], axis=1)
+        return values
+
+    return with_interval(m, lambda x: mean_pairwise_cohen_kappa(x, weights=weights), of_weights, **kw)

@@ -21,12 +21,15 @@ from quality.metrics.agreement import (
 )
 from quality.metrics.bootstrap import (
     fleiss_kappa_ci,
+    fleiss_kappa_weighted,
     gwet_ac1_ci,
+    gwet_ac1_weighted,
     krippendorff_alpha_ci,
     mean_pairwise_cohen_kappa_ci,
     pair_kappas,
     percent_agreement_ci,
-    resample_indices,
+    percent_agreement_weighted,
+    resample_weights,
 )
 
 N = None
@@ -177,7 +180,7 @@ def test_cohen_kappa_weighted_anxiety_ratings():
     assert round(cohen_kappa(pair, weights="linear").value, 3) == 0.146
     assert round(cohen_kappa(pair, weights="quadratic").value, 3) == 0.252
     # The bootstrap's vectorised kappa gives scikit-learn's figure on the data itself.
-    identity = np.arange(len(pair))[None, :]
+    identity = np.ones((1, len(pair)))
     for weights, value in ((None, -0.006), ("linear", 0.146), ("quadratic", 0.252)):
         assert round(pair_kappas(pair, identity, weights=weights)[0, 0], 3) == value
 
@@ -187,7 +190,7 @@ def test_mean_pairwise_cohen_kappa_averages_the_pairs():
     pairs = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
     each = [cohen_kappa(m[:, list(p)]).value for p in pairs]
     assert mean_pairwise_cohen_kappa(m).value == pytest.approx(np.mean(each))
-    assert pair_kappas(m, np.arange(len(m))[None, :])[0] == pytest.approx(each)
+    assert pair_kappas(m, np.ones((1, len(m))))[0] == pytest.approx(each)
 
 
 # Undefined cases: no number, and the reason in words.
@@ -322,12 +325,29 @@ def test_missing_ratings_keep_alpha_and_ac1_defined_with_intervals():
     assert fleiss_kappa_ci(m).why.startswith("items have different numbers of ratings")
 
 
+def test_resampling_by_weights_reproduces_the_estimates():
+    """Weight 1 on every item is the data itself: the bootstrap's formulas give the published figures
+    (Gwet 2014 p. 120: pa 0.818, AC1 0.775), and statsmodels' Fleiss' kappa on simulated ratings."""
+    four = units(GWET_4RATERS)
+    rated = four[(~np.isnan(four)).any(axis=1)]
+    ones = np.ones((1, len(rated)))
+    assert round(percent_agreement_weighted(rated, ones)[0], 3) == 0.818
+    assert round(gwet_ac1_weighted(rated, ones)[0], 3) == 0.775
+    sim = as_matrix(copying_raters(40, raters=4, seed=9))
+    assert fleiss_kappa_weighted(sim, np.ones((1, 40)))[0] == pytest.approx(fleiss_kappa(sim).value)
+    # An item drawn twice counts twice.
+    doubled = np.vstack([sim, sim[:1]])
+    w = np.ones((1, 40))
+    w[0, 0] = 2
+    assert gwet_ac1_weighted(sim, w)[0] == pytest.approx(gwet_ac1(doubled).value)
+
+
 def test_bootstrap_is_repeatable_and_bounded():
     m = copying_raters(80)
     assert gwet_ac1_ci(m, seed=7) == gwet_ac1_ci(m, seed=7)
     assert gwet_ac1_ci(m, seed=7) != gwet_ac1_ci(m, seed=8)
     with pytest.raises(ValueError, match="resamples must be between 1 and"):
-        resample_indices(10, resamples=10**7)
+        next(resample_weights(10, resamples=10**7))
 
 
 def test_every_level_is_accepted():
