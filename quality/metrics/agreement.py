@@ -118,7 +118,7 @@ def _pairwise_agreement(counts: np.ndarray) -> np.ndarray:
 
 
 def percent_agreement_from_counts(counts: np.ndarray) -> np.ndarray:
-    """Mean over items (r >= 2) of the share of agreeing rater pairs; vectorised over leading axes."""
+    """Mean over items (r >= 2) of the share of agreeing rater pairs."""
     per_item = _pairwise_agreement(counts)
     return np.nanmean(per_item, axis=-1)
 
@@ -128,7 +128,7 @@ def gwet_ac1_from_counts(counts: np.ndarray) -> np.ndarray:
 
     pa: mean over items rated at least twice of sum_k r_ik (r_ik - 1) / (r_i (r_i - 1));
     pi_k: mean over items rated at least once of r_ik / r_i; pe = sum_k pi_k (1 - pi_k) / (q - 1);
-    AC1 = (pa - pe) / (1 - pe). Vectorised over leading axes (bootstrap resamples).
+    AC1 = (pa - pe) / (1 - pe).
     """
     q = counts.shape[-1]
     r = counts.sum(axis=-1, keepdims=True)
