@@ -1,7 +1,6 @@
 """REST API: thin views over selectors and services."""
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -13,7 +12,7 @@ from rest_framework.views import APIView
 
 from annotations import access, roles
 from annotations.inputs import references_shown
-from annotations.models import Annotation, Assignment, Project
+from annotations.models import Annotation, Assignment
 from annotations.selectors_work import assignment_for_work, returned_reviews
 from annotations.services.io import tasks_import
 from annotations.services.io_import import RowInvalid, json_list_items
@@ -127,10 +126,7 @@ class NextTaskView(APIView):
 def _own_active_annotation(*, user, task_id: int) -> Annotation:
     """The caller's annotation on a task they hold an active, unexpired assignment for, or of theirs sent
     back for revision, in a project where they still annotate (the same rule as the work screen)."""
-    try:
-        assignment = assignment_for_work(user=user, task_id=task_id)
-    except Http404 as exc:
-        raise NotFound(str(exc)) from exc
+    assignment = assignment_for_work(user=user, task_id=task_id)  # its 404 is DRF's NotFound
     returned = Annotation.objects.filter(task_id=task_id, annotator=user, state=Annotation.State.RETURNED).first()
     if returned is not None:  # sent back for revision: revised under its submitted assignment
         returned.task = assignment.task
@@ -239,14 +235,6 @@ class ImportReportSerializer(serializers.Serializer):
     errors = ImportErrorSerializer(many=True)
 
 
-def _project_or_404(project_id: int, user) -> Project:
-    """A project the caller administers; 404 otherwise (never say that it exists)."""
-    try:
-        return access.project_or_404(user, project_id, access.MANAGE, active_only=False)
-    except Http404 as exc:
-        raise NotFound(str(exc)) from exc
-
-
 class TaskListParser(JSONParser):
     """An import body read item by item, so one bad item (1e400, a lone surrogate, 10,000 levels
     deep) is refused by its position and the items beside it are imported."""
@@ -269,7 +257,7 @@ class ProjectTasksImportView(APIView):
         responses={200: ImportReportSerializer, 201: ImportReportSerializer, 400: ErrorsSerializer},
     )
     def post(self, request, project_id: int):
-        project = _project_or_404(project_id, request.user)
+        project = access.project_or_404(request.user, project_id, access.MANAGE, active_only=False)
         if not isinstance(request.data, list):
             return Response(
                 {"detail": 'Send a JSON list of tasks, e.g. [{"prompt": "..."}].'},

@@ -144,35 +144,17 @@ def _sorted(qs: QuerySet[Annotation], *, sort: str, user) -> QuerySet[Annotation
     return qs.order_by(*(f"-{f}" if descending else f for f in dict.fromkeys(fields)))
 
 
-def review_queue(
-    *,
-    user,
-    project_id: int | None = None,
-    kind: str = "",
-    domain: str = "",
-    flag: str = "",
-    unreviewed: bool = False,
-    needs_second: bool = False,
-    sort: str = "",
-    limit: int = QUEUE_LIMIT,
-) -> list[Annotation]:
+def review_queue(*, user, sort: str = "", limit: int = QUEUE_LIMIT, **filters) -> list[Annotation]:
     """Submitted annotations that still want a review from this user, in the queue order.
 
     An annotation stays in the queue until it has `reviews_wanted` reviews (from distinct reviewers)
     of its current version; the caller's own work and work they already reviewed never appear.
     Without `sort` the order comes from the "review_queue_order" hook (predicted quality, a later
     issue); the default is oldest submitted first. `sort` is a QUEUE_SORTS name, "-" first for
-    descending. Each row carries `.evidence_flags` (empty without telemetry).
+    descending. `filters` are review_queue_queryset's. Each row carries `.evidence_flags` (empty
+    without telemetry).
     """
-    qs = review_queue_queryset(
-        user=user,
-        project_id=project_id,
-        kind=kind,
-        domain=domain,
-        flag=flag,
-        unreviewed=unreviewed,
-        needs_second=needs_second,
-    ).select_related("task__project", "annotator", "guideline_version")
+    qs = review_queue_queryset(user=user, **filters).select_related("task__project", "annotator", "guideline_version")
     rows = list(_sorted(qs, sort=sort, user=user)[:limit])
     flags = evidence_flags(annotations=rows)
     for a in rows:
